@@ -93,11 +93,12 @@ export function parseLabelSelector(text: string): LabelSelector {
       const value = readWord();
       requirements.push({ key, operator: 'notin', values: [checkedValue(text, value)] });
     } else if (src[i] === '>' || src[i] === '<') {
-      const operator = src[i] === '>' ? 'gt' : 'lt';
+      const symbol = src[i];
+      const operator = symbol === '>' ? 'gt' : 'lt';
       i++;
       const value = readWord();
       if (!/^-?\d+$/.test(value))
-        throw badSelector(text, `for '${src[i - 1]}' operator, the value must be an integer`);
+        throw badSelector(text, `for '${symbol}' operator, the value must be an integer`);
       requirements.push({ key, operator, values: [value] });
     } else {
       const word = readWord();
@@ -140,34 +141,48 @@ function checkedValue(text: string, value: string): string {
 
 /**
  * Converts a Kubernetes LabelSelector object. `undefined` matches nothing (as a nil
- * selector does); `{}` matches everything. Throws EW_INVALID on an unknown operator.
+ * selector does); `{}` matches everything. Throws EW_INVALID where Kubernetes'
+ * LabelSelectorAsSelector fails: an unknown operator, In/NotIn without values,
+ * Exists/DoesNotExist with values, or an invalid key or value.
  */
 export function labelSelectorFromObject(selector: LabelSelectorObject | undefined | null): LabelSelector {
   if (selector === undefined || selector === null) return { requirements: [], matchNothing: true };
   const requirements: LabelRequirement[] = [];
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
-    requirements.push({ key, operator: 'in', values: [value] });
+    requirements.push(objectRequirement(key, 'in', [value]));
   }
   for (const expr of selector.matchExpressions ?? []) {
-    const values = [...(expr.values ?? [])].sort();
-    switch (expr.operator) {
-      case 'In':
-        requirements.push({ key: expr.key, operator: 'in', values });
-        break;
-      case 'NotIn':
-        requirements.push({ key: expr.key, operator: 'notin', values });
-        break;
-      case 'Exists':
-        requirements.push({ key: expr.key, operator: 'exists', values: [] });
-        break;
-      case 'DoesNotExist':
-        requirements.push({ key: expr.key, operator: '!', values: [] });
-        break;
-      default:
-        throw new EdgewiseError('EW_INVALID', `"${expr.operator}" is not a valid label selector operator`);
+    const operator = OBJECT_OPERATORS[expr.operator];
+    if (!operator) {
+      throw new EdgewiseError('EW_INVALID', `"${expr.operator}" is not a valid label selector operator`);
     }
+    requirements.push(objectRequirement(expr.key, operator, [...(expr.values ?? [])].sort()));
   }
   return { requirements };
+}
+
+const OBJECT_OPERATORS: Record<string, LabelOperator | undefined> = {
+  In: 'in',
+  NotIn: 'notin',
+  Exists: 'exists',
+  DoesNotExist: '!',
+};
+
+function objectRequirement(key: string, operator: LabelOperator, values: string[]): LabelRequirement {
+  const fail = (why: string) => new EdgewiseError('EW_INVALID', `invalid label selector: ${why}`);
+  const keyProblems = checkQualifiedName(key);
+  if (keyProblems.length) throw fail(`key "${key}": ${keyProblems.join('; ')}`);
+  if ((operator === 'in' || operator === 'notin') && values.length === 0) {
+    throw fail(`key "${key}": for 'in', 'notin' operators, values set can't be empty`);
+  }
+  if ((operator === 'exists' || operator === '!') && values.length > 0) {
+    throw fail(`key "${key}": values set must be empty for exists and does not exist`);
+  }
+  for (const value of values) {
+    const problems = checkLabelValue(value);
+    if (problems.length) throw fail(`key "${key}": value "${value}": ${problems.join('; ')}`);
+  }
+  return { key, operator, values };
 }
 
 export function matchesLabels(selector: LabelSelector, labels: Record<string, string> | undefined): boolean {
@@ -227,11 +242,16 @@ export function formatLabelSelector(selector: LabelSelector): string {
     .join(',');
 }
 
-/** Parses `?fieldSelector=`; backslash escapes `,`, `=`, `!` and `\` inside values. */
+/**
+ * Parses `?fieldSelector=`; backslash escapes `,`, `=` and `\` inside values (any
+ * other escaped character stands for itself).
+ */
 export function parseFieldSelector(text: string): FieldSelector {
   const requirements: FieldRequirement[] = [];
   if (text.trim() === '') return { requirements };
   for (const part of splitUnescaped(text, ',')) {
+    // Kubernetes skips empty terms (`a=1,`), so a trailing comma is not an error.
+    if (part.trim() === '') continue;
     const m = /^([^=!]+?)\s*(==|!=|=)\s*(.*)$/s.exec(part.trim());
     if (!m)
       throw new EdgewiseError(
@@ -289,7 +309,10 @@ export function matchesFields(selector: FieldSelector, object: unknown): boolean
 }
 
 export function formatFieldSelector(selector: FieldSelector): string {
-  return selector.requirements
-    .map((r) => `${r.path}${r.operator}${r.value.replace(/([\\,=!])/g, '\\$1')}`)
-    .join(',');
+  return (
+    selector.requirements
+      // Only the escapes Kubernetes' fields.EscapeValue produces: its parser rejects others (`\!`).
+      .map((r) => `${r.path}${r.operator}${r.value.replace(/([\\,=])/g, '\\$1')}`)
+      .join(',')
+  );
 }
