@@ -72,6 +72,11 @@ export const ERROR_CODES = {
     reason: 'TooManyRequests',
     doc: 'The server is shedding load; retry later.',
   },
+  EW_POLICY_EVAL: {
+    status: 500,
+    reason: 'InternalError',
+    doc: 'A Rego policy failed while evaluating (conflicting rule values, a type or builtin error); the message names the file, line and column.',
+  },
   EW_INTERNAL: {
     status: 500,
     reason: 'InternalError',
