@@ -113,7 +113,20 @@ export class HubClient {
   }
 }
 
+const fromServer = new WeakSet<Error>();
+
+/** True for errors the hub answered with, as opposed to local failures. */
+export function isServerError(err: unknown): boolean {
+  return err instanceof Error && fromServer.has(err);
+}
+
 function errorFromResponse(status: number, body: string, path: string): EdgewiseError {
+  const err = statusError(status, body, path);
+  fromServer.add(err);
+  return err;
+}
+
+function statusError(status: number, body: string, path: string): EdgewiseError {
   try {
     const parsed = JSON.parse(body) as Status;
     if (parsed && parsed.kind === 'Status') return fromStatus(parsed);

@@ -2,12 +2,14 @@
 /** The `edgewise` executable: one binary for every role (hub, agent, client verbs). */
 import { Command, CommanderError } from 'commander';
 import { EdgewiseError } from '../api/errors.js';
+import { isServerError } from './client.js';
 import { registerApply } from './commands/apply.js';
 import { registerDelete } from './commands/delete.js';
 import { registerDescribe } from './commands/describe.js';
 import { registerGet } from './commands/get.js';
 import { registerHub } from './commands/hub.js';
 import { registerLabel } from './commands/label.js';
+import { registerUp } from './commands/up.js';
 import { CliContext, type CliIO, type GlobalOptions } from './context.js';
 import { ExitCode, UserError } from './errors.js';
 import { ManifestError } from './manifests.js';
@@ -35,6 +37,7 @@ export function buildProgram(io: CliIO): Command {
     return ctx;
   };
   registerHub(program, context);
+  registerUp(program, context);
   registerApply(program, context);
   registerGet(program, context);
   registerDescribe(program, context);
@@ -66,7 +69,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       return 1;
     }
     if (EdgewiseError.is(err)) {
-      io.stderr(`Error from server (${err.reason}): ${err.message}\n`);
+      io.stderr(
+        isServerError(err)
+          ? `Error from server (${err.reason}): ${err.message}\n`
+          : `error: ${err.message}\n`,
+      );
       return 1;
     }
     io.stderr(

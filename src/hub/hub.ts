@@ -138,16 +138,31 @@ export async function listenHub(
   listen: { host: string; port: number },
   tls?: { cert: string; key: string },
 ): Promise<ListeningHub> {
-  const server: Server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, hub.handler) : http.createServer(hub.handler);
+  const server: Server = tls
+    ? https.createServer({ cert: tls.cert, key: tls.key }, hub.handler)
+    : http.createServer(hub.handler);
   // Watches are long-lived; the default 5 s keep-alive and request timeouts would cut them.
   server.requestTimeout = 0;
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listen.port, listen.host, () => {
-      server.off('error', reject);
-      resolve();
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') {
+        reject(
+          new EdgewiseError(
+            'EW_UNAVAILABLE',
+            `${listen.host}:${listen.port} is already in use (is another hub running?); choose another address with --listen`,
+          ),
+        );
+      } else if (err.code === 'EACCES') {
+        reject(
+          new EdgewiseError(
+            'EW_FORBIDDEN',
+            `not allowed to listen on ${listen.host}:${listen.port}; choose a port above 1024 with --listen`,
+          ),
+        );
+      } else reject(err);
     });
+    server.listen(listen.port, listen.host, () => resolve());
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

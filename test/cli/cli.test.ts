@@ -200,7 +200,7 @@ describe('edgewise CLI', () => {
     assert.equal(res.code, 1);
     assert.equal(
       res.stderr,
-      'Error from server (NotFound): the server doesn\'t have a resource type "widgets"\n',
+      'error: the server doesn\'t have a resource type "widgets"\n',
     );
     const down = await cli(['get', 'pods'], { EDGEWISE_HUB: 'http://127.0.0.1:1' });
     assert.equal(down.code, 1);
