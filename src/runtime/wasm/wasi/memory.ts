@@ -1,0 +1,86 @@
+/**
+ * Views over a guest's linear memory. A view is taken per host call because the
+ * guest may grow its memory between calls, which detaches the old ArrayBuffer.
+ */
+import type { WasmMemory } from '../wa.js';
+
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+const utf8Encoder = new TextEncoder();
+
+/** Thrown (and turned into EFAULT/EILSEQ) when a guest passes a bad pointer or string. */
+export class GuestFault {
+  constructor(readonly errno: number) {}
+}
+
+export class GuestMemory {
+  readonly view: DataView;
+  readonly bytes: Uint8Array;
+
+  constructor(memory: WasmMemory) {
+    this.view = new DataView(memory.buffer);
+    this.bytes = new Uint8Array(memory.buffer);
+  }
+
+  /** Bounds-checked window into guest memory (shares the buffer; copy before keeping). */
+  slice(ptr: number, len: number): Uint8Array {
+    if (ptr < 0 || len < 0 || ptr + len > this.bytes.length) throw new GuestFault(21);
+    return this.bytes.subarray(ptr, ptr + len);
+  }
+
+  string(ptr: number, len: number): string {
+    try {
+      return utf8Decoder.decode(this.slice(ptr, len));
+    } catch (err) {
+      if (err instanceof GuestFault) throw err;
+      throw new GuestFault(25); // EILSEQ: WASI paths must be valid UTF-8
+    }
+  }
+
+  u32(ptr: number): number {
+    return this.view.getUint32(ptr, true);
+  }
+
+  setU8(ptr: number, value: number): void {
+    this.view.setUint8(ptr, value);
+  }
+
+  setU16(ptr: number, value: number): void {
+    this.view.setUint16(ptr, value, true);
+  }
+
+  setU32(ptr: number, value: number): void {
+    this.view.setUint32(ptr, value, true);
+  }
+
+  setU64(ptr: number, value: bigint | number): void {
+    this.view.setBigUint64(ptr, typeof value === 'bigint' ? value : BigInt(value), true);
+  }
+
+  /** Reads an iovec/ciovec array: `[buf, len]` pairs of u32. */
+  iovecs(ptr: number, count: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) {
+      const base = this.u32(ptr + i * 8);
+      const len = this.u32(ptr + i * 8 + 4);
+      out.push(this.slice(base, len));
+    }
+    return out;
+  }
+}
+
+/** Encodes a list of strings as NUL-terminated UTF-8 (argv/environ layout). */
+export function encodeCStrings(values: readonly string[]): { data: Uint8Array; offsets: number[] } {
+  let size = 0;
+  for (const v of values) size += Buffer.byteLength(v) + 1;
+  const data = Buffer.allocUnsafeSlow(size);
+  const offsets: number[] = [];
+  let at = 0;
+  for (const v of values) {
+    offsets.push(at);
+    at += data.write(v, at, 'utf8');
+    data[at++] = 0;
+  }
+  return { data, offsets };
+}
+
+export { utf8Encoder };
