@@ -22,6 +22,12 @@ export interface OpenStoreOptions
 
 const OPEN_CHECKS = { ...COMMON_OPTION_CHECKS, ...POSTGRES_ONLY_OPTION_CHECKS };
 
+/**
+ * Opens the store a URL names (see above), with the common options plus, for
+ * PostgreSQL, `schema`, `poolSize` and `pollIntervalMs`.
+ *
+ * @example const store = await openStore('sqlite:///var/lib/edgewise/hub.db');
+ */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   checkOptions('store', options, OPEN_CHECKS);
   if (typeof url !== 'string' || url.trim() === '') {

@@ -62,7 +62,6 @@ export const isString: OptionCheck = (v) =>
   typeof v === 'string' && v !== '' ? undefined : 'must be a non-empty string';
 export const isPositiveInteger: OptionCheck = (v) =>
   Number.isSafeInteger(v) && (v as number) > 0 ? undefined : 'must be a positive integer';
-export const isBoolean: OptionCheck = (v) => (typeof v === 'boolean' ? undefined : 'must be true or false');
 
 const isLogger: OptionCheck = (v) =>
   typeof v === 'object' &&
@@ -78,6 +77,7 @@ const isCompaction: OptionCheck = (v) => {
   try {
     checkOptions('compaction', v, { retainRevisions: isPositiveInteger, intervalMs: isPositiveInteger });
   } catch (err) {
+    // Reported by the caller as the problem with the `compaction` option.
     return (err as Error).message;
   }
   return undefined;

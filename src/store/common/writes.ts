@@ -17,11 +17,14 @@ export interface StoredObject {
   json: string;
 }
 
-export type WritePlan =
-  /** Nothing to write (a no-op update); `object` is the stored object. */
-  | { kind: 'none'; object: KubeObject }
+/** A write that changes the store: the object row to put (or delete) and its history row. */
+export type PlannedWrite =
   | { kind: 'put'; object: KubeObject; row: ObjectRow; event: EventRow }
   | { kind: 'delete'; object: KubeObject; event: EventRow };
+
+export type WritePlan =
+  /** Nothing to write (a no-op update); `object` is the stored object. */
+  { kind: 'none'; object: KubeObject } | PlannedWrite;
 
 export function readStored(json: string): StoredObject {
   return { object: JSON.parse(json) as KubeObject, json };

@@ -8,11 +8,10 @@
  * sees revision N every earlier revision is visible too: the reader never skips one.
  */
 import { EdgewiseError } from '../../api/errors.js';
-import { revisionGone } from '../common/errors.js';
 import type { StoreLogger } from '../common/options.js';
 import { eventFromRow } from '../common/rows.js';
 import type { WatchHub } from '../common/watch/hub.js';
-import type { RawHistoryPage } from './postgres-store.js';
+import type { RawHistoryPage } from './queries.js';
 
 const BATCH = 1_000;
 
@@ -56,10 +55,8 @@ export class PgEventReader {
         const after = this.hub.dispatched;
         const page = await this.read(after, BATCH);
         if (this.stopped) return;
-        if (page.compacted > after) {
-          // Another replica compacted past events this instance had not read yet.
-          this.hub.failLive(revisionGone(after, page.compacted));
-        }
+        // Another replica compacted past events this instance had not read yet.
+        if (page.compacted > after) this.hub.expire(page.compacted);
         for (const row of page.rows) this.hub.publish(eventFromRow(row));
         if (page.rows.length === BATCH) this.again = true;
         else this.hub.advance(page.head);

@@ -5,7 +5,7 @@
  * per event however many watchers there are.
  */
 import type { StorageResource, StoreWatchEvent, Watch, WatchOptions } from '../../store.js';
-import { badRequest, storeClosed } from '../errors.js';
+import { badRequest, revisionGone, storeClosed } from '../errors.js';
 import { compileFilter } from '../filter.js';
 import { type HistorySource, Watcher, type WatcherHost } from './watcher.js';
 
@@ -78,9 +78,22 @@ export class WatchHub implements WatcherHost {
     if (revision > this.lastDispatched) this.lastDispatched = revision;
   }
 
-  /** Ends every live watcher with `error` (the backend lost events it cannot replay). */
+  /** Ends every live watcher with `error` (the backend can no longer feed them). */
   failLive(error: Error): void {
     for (const set of this.live.values()) for (const watcher of set) watcher.fail(error);
+  }
+
+  /**
+   * History up to `compacted` was removed before this hub dispatched it (another
+   * replica compacted). Live watchers that had not seen all of it end with EW_GONE;
+   * the others lose nothing, since every later event still exists.
+   */
+  expire(compacted: number): void {
+    for (const set of this.live.values()) {
+      for (const watcher of set) {
+        if (watcher.position < compacted) watcher.fail(revisionGone(watcher.position, compacted));
+      }
+    }
   }
 
   goLive(watcher: Watcher): void {

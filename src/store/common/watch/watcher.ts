@@ -62,6 +62,11 @@ export class Watcher implements Watch {
     this.cursor = spec.fromRevision;
   }
 
+  /** Every event up to this revision has been considered (buffered or filtered out). */
+  get position(): number {
+    return this.cursor;
+  }
+
   /** A live event from the hub, in revision order. */
   offer(event: StoreWatchEvent): void {
     if (this.state !== 'live' || event.revision <= this.cursor) return;
