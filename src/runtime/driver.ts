@@ -122,6 +122,10 @@ export interface RuntimeDriver {
   /** Called by the driver whenever a workload's status changes (exit, crash, ready). */
   onStatusChange(listener: (id: string, status: WorkloadStatus) => void): void;
   logs(id: string, options?: LogOptions): AsyncIterable<LogLine>;
-  /** Stops everything this driver runs; the agent calls it on shutdown. */
+  /**
+   * Releases the driver; the agent calls it on shutdown. Workloads that live inside the
+   * agent (wasm) stop with it; drivers whose workloads outlive the agent (process) leave
+   * them running for the next agent to re-adopt unless configured to stop them.
+   */
   close(): Promise<void>;
 }
