@@ -33,10 +33,14 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 function request(url: string, method: string, body: string, contentType: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent, headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = http.request(
+      url,
+      { method, agent, headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -55,8 +59,18 @@ async function applyThroughput(base: string, prefix: string): Promise<number> {
       const i = next++;
       if (i >= OBJECTS) return;
       const name = `${prefix}-${i}`;
-      const manifest = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { bench: prefix } }, data: { index: String(i), payload: 'x'.repeat(256) } });
-      const status = await request(`${base}/api/v1/namespaces/default/configmaps/${name}?fieldManager=bench`, 'PATCH', manifest, 'application/apply-patch+yaml');
+      const manifest = JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name, labels: { bench: prefix } },
+        data: { index: String(i), payload: 'x'.repeat(256) },
+      });
+      const status = await request(
+        `${base}/api/v1/namespaces/default/configmaps/${name}?fieldManager=bench`,
+        'PATCH',
+        manifest,
+        'application/apply-patch+yaml',
+      );
       if (status !== 201 && status !== 200) throw new Error(`apply answered ${status}`);
     }
   };
@@ -65,32 +79,38 @@ async function applyThroughput(base: string, prefix: string): Promise<number> {
   return OBJECTS / seconds;
 }
 
-async function watchFanOut(base: string, prefix: string): Promise<{ p50: number; p99: number; samples: number }> {
+async function watchFanOut(
+  base: string,
+  prefix: string,
+): Promise<{ p50: number; p99: number; samples: number }> {
   const startedAt = new Map<string, bigint>();
   const latencies: number[] = [];
   let ready = 0;
   const sockets: http.ClientRequest[] = [];
   await new Promise<void>((resolve, reject) => {
     for (let w = 0; w < WATCHERS; w++) {
-      const req = http.get(`${base}/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0&labelSelector=fan%3D${prefix}`, (res) => {
-        ready++;
-        if (ready === WATCHERS) resolve();
-        let buffer = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          const now = process.hrtime.bigint();
-          buffer += chunk;
-          let nl = buffer.indexOf('\n');
-          while (nl >= 0) {
-            const line = buffer.slice(0, nl);
-            buffer = buffer.slice(nl + 1);
-            const event = JSON.parse(line) as { object: { metadata: { name: string } } };
-            const t0 = startedAt.get(event.object.metadata.name);
-            if (t0 !== undefined) latencies.push(Number(now - t0) / 1e6);
-            nl = buffer.indexOf('\n');
-          }
-        });
-      });
+      const req = http.get(
+        `${base}/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0&labelSelector=fan%3D${prefix}`,
+        (res) => {
+          ready++;
+          if (ready === WATCHERS) resolve();
+          let buffer = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            const now = process.hrtime.bigint();
+            buffer += chunk;
+            let nl = buffer.indexOf('\n');
+            while (nl >= 0) {
+              const line = buffer.slice(0, nl);
+              buffer = buffer.slice(nl + 1);
+              const event = JSON.parse(line) as { object: { metadata: { name: string } } };
+              const t0 = startedAt.get(event.object.metadata.name);
+              if (t0 !== undefined) latencies.push(Number(now - t0) / 1e6);
+              nl = buffer.indexOf('\n');
+            }
+          });
+        },
+      );
       req.on('error', reject);
       sockets.push(req);
     }
@@ -98,10 +118,15 @@ async function watchFanOut(base: string, prefix: string): Promise<{ p50: number;
   for (let i = 0; i < WRITES; i++) {
     const name = `${prefix}-w${i}`;
     startedAt.set(name, process.hrtime.bigint());
-    const body = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { fan: prefix } } });
+    const body = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, labels: { fan: prefix } },
+    });
     await request(`${base}/api/v1/namespaces/default/configmaps`, 'POST', body, 'application/json');
   }
-  for (let i = 0; i < 500 && latencies.length < WATCHERS * WRITES; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 500 && latencies.length < WATCHERS * WRITES; i++)
+    await new Promise((r) => setTimeout(r, 10));
   for (const s of sockets) s.destroy();
   latencies.sort((a, b) => a - b);
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), samples: latencies.length };
@@ -127,7 +152,13 @@ async function run(label: string, store?: string) {
   try {
     const applyPerSecond = await applyThroughput(served.url, prefix);
     const fan = await watchFanOut(served.url, prefix);
-    return { backend: label, applyPerSecond, fanoutP50Ms: fan.p50, fanoutP99Ms: fan.p99, samples: fan.samples };
+    return {
+      backend: label,
+      applyPerSecond,
+      fanoutP50Ms: fan.p50,
+      fanoutP99Ms: fan.p99,
+      samples: fan.samples,
+    };
   } finally {
     await served.close();
     await hub.close();
@@ -153,7 +184,9 @@ if (await reachable()) {
   console.error('PostgreSQL not reachable on 127.0.0.1:5432; skipping that backend');
 }
 
-console.log(`hub API, ${OBJECTS} applies at concurrency ${CONCURRENCY}; ${WATCHERS} watchers × ${WRITES} writes`);
+console.log(
+  `hub API, ${OBJECTS} applies at concurrency ${CONCURRENCY}; ${WATCHERS} watchers × ${WRITES} writes`,
+);
 console.log('backend    apply obj/s   fan-out p50 ms   fan-out p99 ms   deliveries');
 for (const r of results) {
   console.log(

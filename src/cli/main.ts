@@ -3,12 +3,15 @@
 import { Command, CommanderError } from 'commander';
 import { EdgewiseError } from '../api/errors.js';
 import { isServerError } from './client.js';
+import { registerAgent } from './commands/agent.js';
 import { registerApply } from './commands/apply.js';
 import { registerDelete } from './commands/delete.js';
 import { registerDescribe } from './commands/describe.js';
 import { registerGet } from './commands/get.js';
 import { registerHub } from './commands/hub.js';
 import { registerLabel } from './commands/label.js';
+import { registerPolicyCommands } from './commands/policy.js';
+import { registerToken } from './commands/token.js';
 import { registerUp } from './commands/up.js';
 import { CliContext, type CliIO, type GlobalOptions } from './context.js';
 import { ExitCode, UserError } from './errors.js';
@@ -38,11 +41,14 @@ export function buildProgram(io: CliIO): Command {
   };
   registerHub(program, context);
   registerUp(program, context);
+  registerAgent(program, context);
   registerApply(program, context);
   registerGet(program, context);
   registerDescribe(program, context);
   registerDelete(program, context);
   registerLabel(program, context);
+  registerToken(program, context);
+  registerPolicyCommands(program);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
     // Global options may come after the verb, as with kubectl (`get pods -n store-001`).

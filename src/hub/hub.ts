@@ -1,12 +1,10 @@
 /**
- * Assembles a hub: store, kinds, admission, the resource service and the HTTP
- * handler. `createHub` builds it without listening (tests inject requests);
- * `listenHub` binds it to a socket.
+ * Assembles a hub: store, kinds, admission, the resource service, security (CA,
+ * tokens, credentials), controllers, the agent link server and the HTTP handler.
+ * `createHub` builds it without listening (tests inject requests); `listenHub`
+ * binds it and starts the moving parts.
  */
 import { mkdirSync } from 'node:fs';
-import http, { type Server } from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { type Logger, pino } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -16,13 +14,20 @@ import { createRegistry, type ResourceRegistry } from '../api/registry.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { AdmissionChain } from './admission.js';
+import { createHubSecurity, type HubSecurity } from './auth/security.js';
+import type { ControllerContext } from './controllers/context.js';
+import { type ControllerOptions, createControllers, type FleetControllers } from './controllers/index.js';
+import { EventRecorder } from './events.js';
+import { healthRoutes } from './health.js';
 import { createApiHandler, type RequestHandler, type Route, type SubresourceHandler } from './http/app.js';
 import { openApiRoute } from './http/openapi.js';
+import { LinkServer } from './link/server.js';
 import { ResourceService } from './service/resource-service.js';
-import { VERSION } from './version.js';
+
+export { type ListeningHub, listenHub, parseListen } from './listen.js';
 
 export interface HubOptions {
-  /** Directory for the SQLite file and other hub state. Created if missing. */
+  /** Directory for the SQLite file, the CA and other hub state. Created if missing. */
   dataDir: string;
   /**
    * Store URL. `postgres://…` shares state between hub replicas; the default is
@@ -30,11 +35,22 @@ export interface HubOptions {
    */
   store?: string;
   logger?: Logger;
-  /** Clock for ages in tables and deletion timestamps. @default () => new Date() */
+  /** Clock for ages, timestamps and token expiry. @default () => new Date() */
   now?: () => Date;
   /** Largest request body accepted. @default 3 MiB */
   bodyLimit?: number;
-  /** Extra routes mounted before the resource API (link server, module store…). */
+  /**
+   * HTTPS with the hub's own CA, credentials required, agents may join. Off only
+   * for in-process tests of the resource API. @default true
+   */
+  secure?: boolean;
+  /** Extra IPs or DNS names clients reach the hub by (server certificate SANs). */
+  sans?: string[];
+  /** Run the controllers (scheduler, workloads, node lifecycle, GC). @default true */
+  controllers?: boolean;
+  /** Tuning for the controllers and agent links. */
+  fleet?: ControllerOptions & { heartbeatSeconds?: number };
+  /** Extra routes mounted before the resource API. */
   routes?: Route[];
   subresources?: SubresourceHandler[];
 }
@@ -45,11 +61,20 @@ export interface Hub {
   registry: ResourceRegistry;
   store: Store;
   admission: AdmissionChain;
+  recorder: EventRecorder;
   metrics: Registry;
   logger: Logger;
-  /** Routes added after creation are tried in order before the resource API. */
+  dataDir: string;
+  /** Present when the hub is secure. */
+  security?: HubSecurity;
+  /** Present when the hub is secure: agents connect here. */
+  link?: LinkServer;
+  controllers?: FleetControllers;
+  /** Routes are tried in order before the resource API; add more before listening. */
   routes: Route[];
   subresources: SubresourceHandler[];
+  /** Starts controllers and the link server (listenHub calls it). Idempotent. */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,20 +83,14 @@ const SYSTEM_NAMESPACES = ['default', 'kube-system', 'edgewise-system'];
 export async function createHub(options: HubOptions): Promise<Hub> {
   mkdirSync(options.dataDir, { recursive: true });
   const logger = options.logger ?? pino({ level: 'info' });
-  const storeUrl = options.store ?? path.join(options.dataDir, 'hub.db');
-  const store = await openStore(storeUrl, {});
+  const now = options.now ?? (() => new Date());
+  const store = await openStore(options.store ?? path.join(options.dataDir, 'hub.db'), {});
   const registry = createRegistry();
   const admission = new AdmissionChain();
-  const service = new ResourceService({
-    store,
-    registry,
-    admission,
-    ...(options.now && { now: options.now }),
-  });
+  const service = new ResourceService({ store, registry, admission, now });
+  const recorder = new EventRecorder(service, logger, now);
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics, prefix: 'edgewise_hub_' });
-  const routes: Route[] = [healthRoutes(metrics), openApiRoute(registry), ...(options.routes ?? [])];
-  const subresources = [...(options.subresources ?? [])];
   for (const name of SYSTEM_NAMESPACES) {
     try {
       await service.create(namespaceType, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
@@ -79,109 +98,81 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       if (!EdgewiseError.isCode(err, 'EW_ALREADY_EXISTS')) throw err;
     }
   }
+  const secure = options.secure ?? true;
+  const security = secure
+    ? await createHubSecurity({
+        dataDir: options.dataDir,
+        service,
+        now,
+        logger,
+        ...(options.sans && { sans: options.sans }),
+      })
+    : undefined;
+  const link = security
+    ? new LinkServer({
+        service,
+        store,
+        recorder,
+        logger,
+        now,
+        authenticateNode: (bearer) => security.authenticateNode(bearer),
+        ...(options.fleet?.heartbeatSeconds !== undefined && {
+          heartbeatSeconds: options.fleet.heartbeatSeconds,
+        }),
+      })
+    : undefined;
+  const routes: Route[] = [
+    healthRoutes(metrics),
+    ...(security ? [security.route] : []),
+    openApiRoute(registry),
+    ...(options.routes ?? []),
+  ];
+  const subresources = [...(options.subresources ?? [])];
   const handler = createApiHandler({
     service,
     registry,
     logger,
     routes,
     subresources,
+    now,
+    ...(security && { authenticate: security.authenticate }),
     ...(options.bodyLimit !== undefined && { bodyLimit: options.bodyLimit }),
-    ...(options.now && { now: options.now }),
   });
+  let controllers: FleetControllers | undefined;
+  if (options.controllers ?? true) {
+    const context: Omit<ControllerContext, 'informers'> = { service, store, recorder, logger, now };
+    controllers = createControllers(context, {
+      ...options.fleet,
+      ...(link && { lastSeen: (node: string) => link.nodes.lastSeen(node) }),
+    });
+  }
+  let started: Promise<void> | undefined;
   return {
     handler,
     service,
     registry,
     store,
     admission,
+    recorder,
     metrics,
     logger,
+    dataDir: options.dataDir,
+    ...(security && { security }),
+    ...(link && { link }),
+    ...(controllers && { controllers }),
     routes,
     subresources,
-    close: () => store.close(),
+    start() {
+      started ??= (async () => {
+        await controllers?.start();
+        await link?.start();
+      })();
+      return started;
+    },
+    async close() {
+      await link?.close();
+      await controllers?.stop();
+      await store.close();
+    },
   };
-}
-
-function healthRoutes(metrics: Registry): Route {
-  return async (req, res, url) => {
-    if (req.method !== 'GET') return false;
-    switch (url.pathname) {
-      case '/healthz':
-      case '/livez':
-      case '/readyz':
-        res.setHeader('Content-Type', 'text/plain');
-        res.end('ok');
-        return true;
-      case '/version':
-        res.setHeader('Content-Type', 'application/json');
-        res.end(JSON.stringify(VERSION));
-        return true;
-      case '/metrics':
-        res.setHeader('Content-Type', metrics.contentType);
-        res.end(await metrics.metrics());
-        return true;
-      default:
-        return false;
-    }
-  };
-}
-
-export interface ListeningHub {
-  server: Server;
-  url: string;
-  close(): Promise<void>;
-}
-
-/** Binds the hub's handler to host:port (port 0 picks a free one); with `tls` (PEM cert and key) it serves HTTPS. */
-export async function listenHub(
-  hub: Hub,
-  listen: { host: string; port: number },
-  tls?: { cert: string; key: string },
-): Promise<ListeningHub> {
-  const server: Server = tls
-    ? https.createServer({ cert: tls.cert, key: tls.key }, hub.handler)
-    : http.createServer(hub.handler);
-  // Watches are long-lived; the default 5 s keep-alive and request timeouts would cut them.
-  server.requestTimeout = 0;
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') {
-        reject(
-          new EdgewiseError(
-            'EW_UNAVAILABLE',
-            `${listen.host}:${listen.port} is already in use (is another hub running?); choose another address with --listen`,
-          ),
-        );
-      } else if (err.code === 'EACCES') {
-        reject(
-          new EdgewiseError(
-            'EW_FORBIDDEN',
-            `not allowed to listen on ${listen.host}:${listen.port}; choose a port above 1024 with --listen`,
-          ),
-        );
-      } else reject(err);
-    });
-    server.listen(listen.port, listen.host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    server,
-    url: `${tls ? 'https' : 'http'}://${host}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-/** Parses `host:port` as given to --listen. */
-export function parseListen(text: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text);
-  if (!m) throw new EdgewiseError('EW_BAD_REQUEST', `--listen must be host:port, not "${text}"`);
-  const port = Number(m[3]);
-  if (port > 65535) throw new EdgewiseError('EW_BAD_REQUEST', `--listen port ${port} is out of range`);
-  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
 }

@@ -8,12 +8,15 @@ import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { HubClient } from '../../src/cli/client.js';
+import { readKubeconfig } from '../../src/cli/config.js';
 import { tempDir } from '../support/hub.js';
 import { REPO_ROOT } from '../support/paths.js';
 
 const MAIN = path.join(REPO_ROOT, 'dist/src/cli/main.js');
+const children = new Set<ChildProcess>();
 
-function startHub(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+function startHub(dataDir: string): Promise<{ child: ChildProcess; url: string; client: HubClient }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -27,22 +30,29 @@ function startHub(dataDir: string): Promise<{ child: ChildProcess; url: string }
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => {
       out += chunk;
-      const m = /hub serving (http:\/\/\S+)/.exec(out);
-      if (m) {
+      const m = /hub serving (https:\/\/\S+)/.exec(out);
+      if (m && /kubeconfig: /.test(out)) {
         clearTimeout(timer);
-        resolve({ child, url: m[1] as string });
+        const { connection } = readKubeconfig(path.join(dataDir, 'kubeconfig.yaml'));
+        resolve({ child, url: m[1] as string, client: new HubClient(connection) });
       }
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`hub exited with ${code}: ${out}`));
     });
+    // A hub that never says it is serving must not outlive the test.
+    timer.unref();
+    children.add(child);
   });
 }
 
 describe('hub crash safety', () => {
   const dataDir = tempDir('edgewise-crash-');
-  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  after(() => {
+    for (const child of children) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it('keeps every acknowledged write across SIGKILL', async () => {
     const first = await startHub(dataDir);
@@ -52,9 +62,8 @@ describe('hub crash safety', () => {
       for (let i = 0; !stop && i < 10_000; i++) {
         const name = `w${id}-${i}`;
         try {
-          const res = await fetch(`${first.url}/api/v1/namespaces/default/configmaps`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
+          const res = await first.client.request('POST', '/api/v1/namespaces/default/configmaps', {
+            contentType: 'application/json',
             body: JSON.stringify({
               apiVersion: 'v1',
               kind: 'ConfigMap',
@@ -63,7 +72,6 @@ describe('hub crash safety', () => {
             }),
           });
           if (res.status === 201) acknowledged.push(name);
-          await res.arrayBuffer();
         } catch {
           return; // the hub died under us: this write was never acknowledged
         }
@@ -79,8 +87,10 @@ describe('hub crash safety', () => {
 
     const second = await startHub(dataDir);
     try {
-      const res = await fetch(`${second.url}/api/v1/namespaces/default/configmaps`);
-      const list = (await res.json()) as { items: { metadata: { name: string } }[] };
+      const { value: list } = await second.client.json<{ items: { metadata: { name: string } }[] }>(
+        'GET',
+        '/api/v1/namespaces/default/configmaps',
+      );
       const present = new Set(list.items.map((i) => i.metadata.name));
       const lost = acknowledged.filter((n) => !present.has(n));
       assert.deepEqual(lost, [], `${lost.length} acknowledged writes lost`);

@@ -17,11 +17,21 @@ export function tempDir(prefix = 'edgewise-test-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/**
+ * A hub for tests of the resource API: plain HTTP without credentials and no
+ * controllers, unless the options ask for them.
+ */
 export async function startTestHub(
   options: Partial<HubOptions> & { listen?: boolean } = {},
 ): Promise<TestHub> {
   const dataDir = options.dataDir ?? tempDir();
-  const hub = await createHub({ logger: pino({ level: 'silent' }), ...options, dataDir });
+  const hub = await createHub({
+    logger: pino({ level: 'silent' }),
+    secure: false,
+    controllers: false,
+    ...options,
+    dataDir,
+  });
   const served = options.listen ? await listenHub(hub, { host: '127.0.0.1', port: 0 }) : undefined;
   return {
     hub,
