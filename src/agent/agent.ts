@@ -11,9 +11,11 @@ import { EdgewiseError } from '../api/errors.js';
 import type { RuntimeDriver } from '../runtime/driver.js';
 import { ProcessDriver } from '../runtime/process/index.js';
 import { WasmDriver } from '../runtime/wasm/driver.js';
+import type { AgentFeature } from './feature.js';
 import { Gateway } from './gateway.js';
 import { joinHub, loadOrCreateMachineId } from './join.js';
 import { LinkClient } from './link/client.js';
+import { LocalApi } from './local-api.js';
 import { buildNodeReport, internalIp } from './node-report.js';
 import type { PortRange } from './reconciler/ports.js';
 import { Reconciler, type ResolvedArtifact } from './reconciler/reconciler.js';
@@ -41,6 +43,10 @@ export interface AgentOptions {
   linkBackoff?: { minMs: number; maxMs: number };
   /** Replace the runtime drivers (tests). */
   drivers?: RuntimeDriver[];
+  /** Where the local API for workloads listens. @default 127.0.0.1, any free port */
+  localApi?: { host?: string; port?: number };
+  /** Features to start with the agent (edge policy, data streams). */
+  features?: AgentFeature[];
   /** Resolves images to local artifacts (Wasm modules); the agent's own resolver is wired in by default. */
   resolveArtifact?: (
     image: string,
@@ -63,7 +69,9 @@ export class Agent {
   readonly reconciler: Reconciler;
   readonly link: LinkClient;
   readonly gateway: Gateway;
+  readonly localApi: LocalApi;
   readonly drivers: RuntimeDriver[];
+  readonly features: AgentFeature[];
   readonly #log: Logger;
 
   private constructor(parts: {
@@ -72,7 +80,9 @@ export class Agent {
     reconciler: Reconciler;
     link: LinkClient;
     gateway: Gateway;
+    localApi: LocalApi;
     drivers: RuntimeDriver[];
+    features: AgentFeature[];
     log: Logger;
   }) {
     this.nodeName = parts.nodeName;
@@ -80,7 +90,9 @@ export class Agent {
     this.reconciler = parts.reconciler;
     this.link = parts.link;
     this.gateway = parts.gateway;
+    this.localApi = parts.localApi;
     this.drivers = parts.drivers;
+    this.features = parts.features;
     this.#log = parts.log;
   }
 
@@ -114,6 +126,30 @@ export class Agent {
       for (const h of caps.handlers) if (!handlers.has(h)) handlers.set(h, driver);
     }
     const hostIP = options.address ?? internalIp();
+    // Workloads carry the local API's address in their env; keep it across restarts so
+    // a restarted agent does not change their spec (and restart them).
+    const rememberedPort = Number(state.getMeta('localApiPort') ?? 0);
+    const host = options.localApi?.host;
+    let localApi = new LocalApi({
+      logger,
+      port: options.localApi?.port ?? rememberedPort,
+      ...(host && { host }),
+    });
+    let localApiUrl: string;
+    try {
+      localApiUrl = await localApi.listen();
+    } catch (err) {
+      if (
+        options.localApi?.port !== undefined ||
+        rememberedPort === 0 ||
+        !EdgewiseError.isCode(err, 'EW_UNAVAILABLE')
+      )
+        throw err;
+      log.warn(`local API port ${rememberedPort} is taken; using another (workloads restart to learn it)`);
+      localApi = new LocalApi({ logger, port: 0, ...(host && { host }) });
+      localApiUrl = await localApi.listen();
+    }
+    state.setMeta('localApiPort', new URL(localApiUrl).port);
     const gateway = new Gateway({ logger, host: options.address ?? '0.0.0.0' });
     const labels = options.labels ?? {};
     const capacity = options.capacity ?? {};
@@ -125,6 +161,7 @@ export class Agent {
       nodeName,
       hostIP,
       logger,
+      extraEnv: { EDGEWISE_AGENT_URL: localApiUrl, EDGEWISE_NODE_NAME: nodeName },
       ...(options.portRange && { portRange: options.portRange }),
       ...(options.resolveArtifact && { resolveArtifact: options.resolveArtifact }),
       onServe: (pod, container, ports) => gateway.serve(pod, container, ports),
@@ -150,16 +187,25 @@ export class Agent {
       onSynced: () => reconciler.reportAll(),
       ...(options.linkBackoff && { backoff: options.linkBackoff }),
     });
+    const features = options.features ?? [];
+    for (const feature of features) {
+      await feature.start({ nodeName, dataDir: options.dataDir, state, link, localApi, reconciler, logger });
+    }
     // Local state first: workloads come back whether or not the hub answers.
     reconciler.trigger();
     link.start();
-    log.info({ node: nodeName, hub: hubUrl, handlers: [...handlers.keys()] }, 'agent started');
-    return new Agent({ nodeName, state, reconciler, link, gateway, drivers, log });
+    log.info(
+      { node: nodeName, hub: hubUrl, handlers: [...handlers.keys()], localApi: localApiUrl },
+      'agent started',
+    );
+    return new Agent({ nodeName, state, reconciler, link, gateway, localApi, drivers, features, log });
   }
 
   async close(): Promise<void> {
     await this.link.close();
     await this.reconciler.close();
+    for (const feature of [...this.features].reverse()) await feature.close();
+    await this.localApi.close();
     await this.gateway.close();
     for (const driver of this.drivers) await driver.close();
     this.state.close();

@@ -15,9 +15,10 @@ import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { AdmissionChain } from './admission.js';
 import { createHubSecurity, type HubSecurity } from './auth/security.js';
-import type { ControllerContext } from './controllers/context.js';
+import type { Controller, ControllerContext } from './controllers/context.js';
 import { type ControllerOptions, createControllers, type FleetControllers } from './controllers/index.js';
 import { EventRecorder } from './events.js';
+import type { HubFeature } from './feature.js';
 import { healthRoutes } from './health.js';
 import { createApiHandler, type RequestHandler, type Route, type SubresourceHandler } from './http/app.js';
 import { openApiRoute } from './http/openapi.js';
@@ -50,6 +51,8 @@ export interface HubOptions {
   controllers?: boolean;
   /** Tuning for the controllers and agent links. */
   fleet?: ControllerOptions & { heartbeatSeconds?: number };
+  /** Features installed into the hub (Gatekeeper, edge policy, data ingest). */
+  features?: HubFeature[];
   /** Extra routes mounted before the resource API. */
   routes?: Route[];
   subresources?: SubresourceHandler[];
@@ -70,6 +73,10 @@ export interface Hub {
   /** Present when the hub is secure: agents connect here. */
   link?: LinkServer;
   controllers?: FleetControllers;
+  /** Shared informers and helpers for feature controllers (present when controllers run). */
+  controllerContext?: ControllerContext;
+  /** Controllers features add; started after the built-in ones. */
+  extraControllers: Controller[];
   /** Routes are tried in order before the resource API; add more before listening. */
   routes: Route[];
   subresources: SubresourceHandler[];
@@ -146,8 +153,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       ...(link && { lastSeen: (node: string) => link.nodes.lastSeen(node) }),
     });
   }
+  const extraControllers: Controller[] = [];
   let started: Promise<void> | undefined;
-  return {
+  const hub: Hub = {
     handler,
     service,
     registry,
@@ -159,20 +167,28 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     dataDir: options.dataDir,
     ...(security && { security }),
     ...(link && { link }),
-    ...(controllers && { controllers }),
+    ...(controllers && {
+      controllers,
+      controllerContext: { service, store, recorder, logger, now, informers: controllers.informers },
+    }),
+    extraControllers,
     routes,
     subresources,
     start() {
       started ??= (async () => {
         await controllers?.start();
+        for (const c of extraControllers) await c.start();
         await link?.start();
       })();
       return started;
     },
     async close() {
       await link?.close();
+      for (const c of [...extraControllers].reverse()) await c.stop();
       await controllers?.stop();
       await store.close();
     },
   };
+  for (const feature of options.features ?? []) await feature.install(hub);
+  return hub;
 }

@@ -55,6 +55,30 @@ export class LinkClient {
   #redial: NodeJS.Timeout | undefined;
   #attempt = 0;
   #lastError = '';
+  readonly #handlers = new Map<string, (message: Record<string, unknown>) => void>();
+  readonly #onSync = new Set<() => void>();
+
+  /** Handles a feature's own hub message type (acks for decision logs, data batches). */
+  on(type: string, handler: (message: Record<string, unknown>) => void): void {
+    this.#handlers.set(type, handler);
+  }
+
+  /** Called after every completed sync (the link is up): features flush what they queued. */
+  onSynced(listener: () => void): void {
+    this.#onSync.add(listener);
+  }
+
+  /** Sends a feature's message if the link is up; returns false when it is not. */
+  send(message: { type: string } & Record<string, unknown>): boolean {
+    if (!this.#synced || !this.#ws) return false;
+    this.#ws.send(JSON.stringify({ v: LINK_PROTOCOL_VERSION, ...message }));
+    return true;
+  }
+
+  /** Bytes queued on the socket: features use it for flow control. */
+  get bufferedAmount(): number {
+    return this.#ws?.bufferedAmount ?? 0;
+  }
 
   constructor(options: LinkClientOptions) {
     this.#o = options;
@@ -157,6 +181,7 @@ export class LinkClient {
         this.#heartbeat.unref();
         if (message.changes.length > 0) this.#o.onChanges();
         this.#o.onSynced();
+        for (const listener of this.#onSync) listener();
         this.flush();
         return;
       }
@@ -175,6 +200,11 @@ export class LinkClient {
       case 'error':
         this.#note(`hub reported ${message.code}: ${message.message}`);
         return;
+      default: {
+        const handler = this.#handlers.get((message as { type: string }).type);
+        if (handler) handler(message as unknown as Record<string, unknown>);
+        else this.#note(`hub sent an unknown message type ${(message as { type: string }).type}`);
+      }
     }
   }
 

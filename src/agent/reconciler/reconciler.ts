@@ -57,6 +57,8 @@ export interface ReconcilerOptions {
   ) => Promise<ResolvedArtifact | undefined>;
   /** Told when a container's in-process HTTP handlers appear (WAGI) or go away. */
   onServe?: (podKey: string, container: string, ports: ServedPort[]) => void;
+  /** Variables every workload gets (the agent's local API URL, the node name); a pod's own env wins. */
+  extraEnv?: Record<string, string>;
   /** Told when reports were queued, so the link can flush the outbox. */
   onReport?: () => void;
 }
@@ -293,7 +295,10 @@ export class Reconciler {
     handler: string,
     podDir: string,
   ): Promise<WorkloadSpec> {
-    const env = resolveEnv(c, { pod, nodeName: this.#o.nodeName, hostIP: this.#o.hostIP }, this.#lookup);
+    const env = {
+      ...this.#o.extraEnv,
+      ...resolveEnv(c, { pod, nodeName: this.#o.nodeName, hostIP: this.#o.hostIP }, this.#lookup),
+    };
     // Workloads that bind their own sockets learn their host port as PORT (the PaaS convention), unless set.
     const firstPort = record.hostPorts.find((p) => p.container === c.name);
     if (firstPort && env.PORT === undefined) env.PORT = String(firstPort.hostPort);

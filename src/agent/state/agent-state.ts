@@ -78,6 +78,38 @@ export class AgentState {
     this.#db.close();
   }
 
+  /** The SQLite connection, for features that keep their own tables (migrated with migrateFeature). */
+  get database(): Database.Database {
+    return this.#db;
+  }
+
+  /**
+   * Brings a feature's tables up to date: `migrations[i]` takes the feature from
+   * version i to i+1, each in one transaction. Features never touch each other's tables.
+   */
+  migrateFeature(feature: string, migrations: readonly string[]): void {
+    const row = this.#db.prepare('SELECT version FROM feature_versions WHERE feature = ?').get(feature) as
+      | { version: number }
+      | undefined;
+    const current = row?.version ?? 0;
+    if (current > migrations.length) {
+      throw new EdgewiseError(
+        'EW_INVALID',
+        `agent state has ${feature} schema version ${current}, newer than this agent (${migrations.length}); upgrade the agent`,
+      );
+    }
+    for (let version = current; version < migrations.length; version++) {
+      this.#db.transaction(() => {
+        this.#db.exec(migrations[version] as string);
+        this.#db
+          .prepare(
+            'INSERT INTO feature_versions (feature, version) VALUES (?, ?) ON CONFLICT(feature) DO UPDATE SET version = excluded.version',
+          )
+          .run(feature, version + 1);
+      })();
+    }
+  }
+
   getMeta(key: string): string | undefined {
     const row = this.#db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
       | { value: string }

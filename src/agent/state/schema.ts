@@ -10,6 +10,7 @@ const MIGRATIONS: string[] = [
    CREATE TABLE pod_runtime (uid TEXT PRIMARY KEY, data TEXT NOT NULL);
    CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, key TEXT, payload TEXT NOT NULL);
    CREATE INDEX outbox_kind_key ON outbox (kind, key);`,
+  `CREATE TABLE feature_versions (feature TEXT PRIMARY KEY, version INTEGER NOT NULL);`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -52,10 +52,47 @@ export interface DesiredSet {
   /** Store revision the pod list reflects. */
   revision: number;
   objects: Map<string, { resource: string; object: KubeObject }>;
+  /** Keys present because a ShippingRule selects them. */
+  targeted: Set<string>;
 }
 
-/** Reads a node's desired set from the store. */
-export async function readDesiredSet(store: Store, node: string): Promise<DesiredSet> {
+/**
+ * Ships objects beyond a node's pods and their references: policy bundles, data
+ * sync configuration — whatever targets nodes by their labels. Features register
+ * rules; the link follows them live, including when a node's labels change.
+ */
+export interface ShippingRule {
+  /** Storage key of the kind the rule ships (`core/configmaps`, …). */
+  resource: string;
+  /** Whether this object goes to this node (the Node object, with its labels). */
+  selects(object: KubeObject, node: KubeObject): boolean;
+}
+
+/** Objects of `rules` that target `node`, by key. */
+export async function readTargeted(
+  store: Store,
+  rules: readonly ShippingRule[],
+  node: KubeObject,
+): Promise<Map<string, { resource: string; object: KubeObject }>> {
+  const out = new Map<string, { resource: string; object: KubeObject }>();
+  for (const resource of new Set(rules.map((r) => r.resource))) {
+    const applicable = rules.filter((r) => r.resource === resource);
+    const { items } = await store.list(resource);
+    for (const object of items) {
+      if (applicable.some((r) => r.selects(object, node)))
+        out.set(keyOf(resource, object), { resource, object });
+    }
+  }
+  return out;
+}
+
+/** Reads a node's desired set from the store: its pods, what they reference, and what targets it. */
+export async function readDesiredSet(
+  store: Store,
+  node: string,
+  rules: readonly ShippingRule[] = [],
+  nodeObject?: KubeObject,
+): Promise<DesiredSet> {
   const listed = await store.list(podType.storage, {
     fieldSelector: { requirements: [{ path: 'spec.nodeName', operator: '=', value: node }] },
   });
@@ -67,5 +104,12 @@ export async function readDesiredSet(store: Store, node: string): Promise<Desire
     const object = await store.get({ resource, namespace, name });
     if (object) objects.set(key, { resource, object });
   }
-  return { revision: listed.revision, objects };
+  const targeted = new Set<string>();
+  if (nodeObject && rules.length > 0) {
+    for (const [key, value] of await readTargeted(store, rules, nodeObject)) {
+      objects.set(key, value);
+      targeted.add(key);
+    }
+  }
+  return { revision: listed.revision, objects, targeted };
 }

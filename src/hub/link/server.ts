@@ -13,8 +13,9 @@ import { type AgentMessage, LINK_PATH, LINK_SUBPROTOCOL, LinkClose } from '../..
 import type { Store, Watch } from '../../store/store.js';
 import type { EventRecorder } from '../events.js';
 import type { ResourceService } from '../service/resource-service.js';
+import type { ShippingRule } from './desired.js';
 import { NodeStatusWriter } from './node-status.js';
-import { NodeSession } from './session.js';
+import { type LinkMessageHandler, NodeSession } from './session.js';
 
 export interface LinkServerOptions {
   service: ResourceService;
@@ -23,6 +24,8 @@ export interface LinkServerOptions {
   logger: Logger;
   /** Maps the upgrade request's bearer credential to a node name, or throws EW_UNAUTHORIZED. */
   authenticateNode: (credential: string) => Promise<string>;
+  /** Objects shipped to nodes by their labels; features add rules before agents connect. */
+  shipping?: ShippingRule[];
   /** Interval agents are asked to heartbeat at. @default 10 */
   heartbeatSeconds?: number;
   now?: () => Date;
@@ -40,6 +43,7 @@ export class LinkServer {
 
   constructor(options: LinkServerOptions) {
     this.#options = options;
+    this.shipping.push(...(options.shipping ?? []));
     this.#log = options.logger.child({ component: 'hub.link' });
     this.nodes = new NodeStatusWriter({
       service: options.service,
@@ -118,9 +122,23 @@ export class LinkServer {
     return true;
   }
 
+  /** Rules for objects shipped to nodes by their labels; add before agents connect. */
+  readonly shipping: ShippingRule[] = [];
+  readonly #extensions = new Map<string, LinkMessageHandler>();
+
+  /** Registers a handler for a feature's own agent message type. */
+  handle(type: string, handler: LinkMessageHandler): void {
+    if (['hello', 'ack', 'heartbeat', 'outbox'].includes(type) || this.#extensions.has(type)) {
+      throw new Error(`link message type "${type}" is already handled`);
+    }
+    this.#extensions.set(type, handler);
+  }
+
   #hooks() {
     return {
       store: this.#options.store,
+      shipping: this.shipping,
+      extensions: this.#extensions,
       heartbeatSeconds: this.heartbeatSeconds,
       onHello: (node: string, report: Parameters<NodeStatusWriter['register']>[1]) =>
         this.nodes.register(node, report),

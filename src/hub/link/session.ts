@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
+import { nodeType } from '../../api/kinds/node.js';
 import { podType } from '../../api/kinds/pod.js';
 import {
   type AgentMessage,
@@ -21,19 +22,35 @@ import {
   inventoryKey,
   keyOf,
   readDesiredSet,
+  readTargeted,
   referencedKeys,
   SHIPPED_RESOURCES,
+  type ShippingRule,
   splitKey,
 } from './desired.js';
 
 export interface SessionHooks {
   store: Store;
+  /** Objects shipped to nodes by their labels (policy bundles, data sync). */
+  shipping: readonly ShippingRule[];
   heartbeatSeconds: number;
   onHello(node: string, report: NodeReport): Promise<void>;
   onHeartbeat(node: string, report: NodeReport): void;
   onOutbox(node: string, message: Extract<AgentMessage, { type: 'outbox' }>): Promise<void>;
+  /** Handlers features registered for their own message types. */
+  extensions: ReadonlyMap<string, LinkMessageHandler>;
   onClose(session: NodeSession): void;
 }
+
+/**
+ * Handles a feature's own link message (decision logs, data batches). `reply` sends
+ * a message back on the same link; throwing closes the link so the agent resends.
+ */
+export type LinkMessageHandler = (
+  node: string,
+  message: Record<string, unknown>,
+  reply: (message: { type: string } & Record<string, unknown>) => void,
+) => Promise<void>;
 
 /** Events buffered while the initial difference is computed; beyond this the agent resyncs. */
 const MAX_BUFFERED_EVENTS = 100_000;
@@ -47,6 +64,10 @@ export class NodeSession {
   readonly #held = new Map<string, string>();
   readonly #pods = new Map<string, KubeObject>();
   #needed = new Set<string>();
+  /** Keys shipped because a ShippingRule selects them for this node. */
+  #targeted = new Set<string>();
+  /** The Node object, whose labels the shipping rules read. */
+  #nodeObject: KubeObject | undefined;
   #syncedAt = -1;
   #buffer: StoreWatchEvent[] = [];
   #chain: Promise<void> = Promise.resolve();
@@ -70,7 +91,13 @@ export class NodeSession {
 
   /** A store event from the link server's shared watch. */
   deliver(event: StoreWatchEvent): void {
-    if (!SHIPPED_RESOURCES.has(event.resource)) return;
+    const isOwnNode = event.resource === nodeType.storage && event.object.metadata.name === this.node;
+    if (
+      !SHIPPED_RESOURCES.has(event.resource) &&
+      !isOwnNode &&
+      !this.#hooks.shipping.some((r) => r.resource === event.resource)
+    )
+      return;
     if (this.#syncedAt < 0) {
       if (this.#buffer.length >= MAX_BUFFERED_EVENTS) {
         this.close(LinkClose.PROTOCOL_ERROR, 'too far behind; reconnect to resync');
@@ -138,7 +165,17 @@ export class NodeSession {
       return;
     }
     await this.#hooks.onHello(this.node, message.report);
-    const desired = await readDesiredSet(this.#hooks.store, this.node);
+    this.#nodeObject = await this.#hooks.store.get({
+      resource: nodeType.storage,
+      namespace: '',
+      name: this.node,
+    });
+    const desired = await readDesiredSet(
+      this.#hooks.store,
+      this.node,
+      this.#hooks.shipping,
+      this.#nodeObject,
+    );
     const held = new Map(message.inventory.map((e) => [inventoryKey(e), e.resourceVersion]));
     const changes: DesiredChange[] = [];
     let unchanged = 0;
@@ -148,6 +185,7 @@ export class NodeSession {
       this.#held.set(key, object.metadata.resourceVersion ?? '');
       if (resource === podType.storage) this.#pods.set(key, object);
     }
+    this.#targeted = desired.targeted;
     for (const key of held.keys()) {
       if (!desired.objects.has(key))
         changes.push({ op: 'delete', resource: splitKey(key).resource, object: stub(key) });
@@ -176,7 +214,12 @@ export class NodeSession {
     if (event.revision <= this.#syncedAt) return;
     const changes: DesiredChange[] = [];
     const key = keyOf(event.resource, event.object);
-    if (event.resource === podType.storage) {
+    if (event.resource === nodeType.storage) {
+      if (event.object.metadata.name !== this.node || event.type === 'DELETED') return;
+      const before = JSON.stringify(this.#nodeObject?.metadata.labels ?? {});
+      this.#nodeObject = event.object;
+      if (before !== JSON.stringify(event.object.metadata.labels ?? {})) await this.#retarget(changes);
+    } else if (event.resource === podType.storage) {
       const onNode = event.type !== 'DELETED' && nodeOf(event.object) === this.node;
       const wasOnNode = this.#pods.has(key);
       if (!onNode && !wasOnNode) return;
@@ -188,12 +231,33 @@ export class NodeSession {
         this.#remove(changes, event.resource, key, event.object);
       }
       await this.#reconcileReferences(changes);
-    } else if (this.#needed.has(key)) {
-      if (event.type === 'DELETED') this.#remove(changes, event.resource, key, event.object);
+    } else {
+      const rules = this.#hooks.shipping.filter((r) => r.resource === event.resource);
+      const node = this.#nodeObject;
+      if (rules.length > 0 && node) {
+        const selected = event.type !== 'DELETED' && rules.some((r) => r.selects(event.object, node));
+        if (selected) this.#targeted.add(key);
+        else this.#targeted.delete(key);
+      }
+      const wanted = this.#needed.has(key) || this.#targeted.has(key);
+      if (event.type === 'DELETED' || !wanted) this.#remove(changes, event.resource, key, event.object);
       else this.#upsert(changes, event.resource, key, event.object);
     }
     if (changes.length > 0)
       this.#send({ v: LINK_PROTOCOL_VERSION, type: 'changes', revision: event.revision, changes });
+  }
+
+  /** The node's labels changed: ship what now targets it, withdraw what no longer does. */
+  async #retarget(changes: DesiredChange[]): Promise<void> {
+    if (!this.#nodeObject) return;
+    const targeted = await readTargeted(this.#hooks.store, this.#hooks.shipping, this.#nodeObject);
+    this.#targeted = new Set(targeted.keys());
+    for (const key of [...this.#held.keys()]) {
+      const { resource } = splitKey(key);
+      if (resource !== podType.storage && !this.#needed.has(key) && !this.#targeted.has(key))
+        this.#remove(changes, resource, key, stub(key));
+    }
+    for (const [key, { resource, object }] of targeted) this.#upsert(changes, resource, key, object);
   }
 
   /** After the node's pods changed: ship newly referenced objects, withdraw unreferenced ones. */
@@ -201,7 +265,8 @@ export class NodeSession {
     const needed = referencedKeys(this.#pods.values());
     for (const key of [...this.#held.keys()]) {
       const { resource } = splitKey(key);
-      if (resource !== podType.storage && !needed.has(key)) this.#remove(changes, resource, key, stub(key));
+      if (resource !== podType.storage && !needed.has(key) && !this.#targeted.has(key))
+        this.#remove(changes, resource, key, stub(key));
     }
     for (const key of needed) {
       if (this.#held.has(key)) continue;

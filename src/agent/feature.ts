@@ -1,0 +1,25 @@
+/**
+ * Agent features (edge policy decisions, data streams, …) plug in here: they get the
+ * agent's state, link and local API at start, and are closed before the agent.
+ */
+import type { Logger } from 'pino';
+import type { LinkClient } from './link/client.js';
+import type { LocalApi } from './local-api.js';
+import type { Reconciler } from './reconciler/reconciler.js';
+import type { AgentState } from './state/agent-state.js';
+
+export interface AgentFeatureContext {
+  nodeName: string;
+  dataDir: string;
+  state: AgentState;
+  link: LinkClient;
+  localApi: LocalApi;
+  reconciler: Reconciler;
+  logger: Logger;
+}
+
+export interface AgentFeature {
+  readonly name: string;
+  start(context: AgentFeatureContext): void | Promise<void>;
+  close(): void | Promise<void>;
+}
