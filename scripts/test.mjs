@@ -3,6 +3,7 @@
 // Node 20 treats every .js file under a directory named "test" as a test, which
 // would run our fixtures and helpers; listing files keeps it to real tests.
 // Usage: node scripts/test.mjs [path-fragment ...]  (only files containing a fragment)
+// TEST_DIST=.dist-mine runs a private build (npx tsc -p . --outDir .dist-mine).
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -16,7 +17,7 @@ function find(dir) {
 }
 
 const filters = process.argv.slice(2);
-const files = find('dist/test')
+const files = find(path.join(process.env.TEST_DIST ?? 'dist', 'test'))
   .filter((f) => filters.length === 0 || filters.some((frag) => f.includes(frag)))
   .sort();
 if (files.length === 0) {

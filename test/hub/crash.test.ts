@@ -11,9 +11,9 @@ import { after, describe, it } from 'node:test';
 import { HubClient } from '../../src/cli/client.js';
 import { readKubeconfig } from '../../src/cli/config.js';
 import { tempDir } from '../support/hub.js';
-import { REPO_ROOT } from '../support/paths.js';
+import { CLI_MAIN } from '../support/paths.js';
 
-const MAIN = path.join(REPO_ROOT, 'dist/src/cli/main.js');
+const MAIN = CLI_MAIN;
 const children = new Set<ChildProcess>();
 
 function startHub(dataDir: string): Promise<{ child: ChildProcess; url: string; client: HubClient }> {

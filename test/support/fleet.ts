@@ -10,9 +10,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { HubClient } from '../../src/cli/client.js';
 import { readKubeconfig } from '../../src/cli/config.js';
-import { REPO_ROOT } from './paths.js';
+import { CLI_MAIN } from './paths.js';
 
-const MAIN = path.join(REPO_ROOT, 'dist/src/cli/main.js');
+const MAIN = CLI_MAIN;
 const running = new Set<ChildProcess>();
 
 /**

@@ -4,8 +4,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isCI } from './services.js';
 
-/** The repository root (tests run compiled from dist/test/…). */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The compiled tree these tests run from (`dist/`, or a private `.dist-*` outDir). */
+export const DIST_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The repository root (the compiled tree sits directly inside it). */
+export const REPO_ROOT = path.resolve(DIST_ROOT, '..');
+
+/** The edgewise CLI of the same compiled tree, for tests that run it as a process. */
+export const CLI_MAIN = path.join(DIST_ROOT, 'src/cli/main.js');
 
 /**
  * A path under ../shared (scenarios, conformance suites). Returns undefined with a
