@@ -22,6 +22,7 @@ import type { HubFeature } from './feature.js';
 import { healthRoutes } from './health.js';
 import { createApiHandler, type RequestHandler, type Route, type SubresourceHandler } from './http/app.js';
 import { openApiRoute } from './http/openapi.js';
+import { scaleSubresource } from './http/scale.js';
 import { LinkServer } from './link/server.js';
 import { ResourceService } from './service/resource-service.js';
 
@@ -134,7 +135,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     openApiRoute(registry),
     ...(options.routes ?? []),
   ];
-  const subresources = [...(options.subresources ?? [])];
+  const subresources = [scaleSubresource(service), ...(options.subresources ?? [])];
   const handler = createApiHandler({
     service,
     registry,

@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parseDocument } from 'yaml';
 import { EdgewiseError } from '../../api/errors.js';
+import { decodeKubernetesProtobuf, KUBERNETES_PROTOBUF } from '../../api/protobuf/index.js';
 
 /** etcd's default object size limit; larger bodies are refused while being read. */
 export const DEFAULT_BODY_LIMIT = 3 * 1024 * 1024;
@@ -28,9 +29,11 @@ export function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
-/** Decodes a JSON or YAML body (by Content-Type) into a value; errors are 400 with position. */
+/** Decodes a JSON, YAML or Kubernetes protobuf body (by Content-Type) into a value; malformed bodies are 400. */
 export function decodeBody(raw: Buffer, contentType: string | undefined): unknown {
   const type = mediaType(contentType);
+  // kubectl's typed clients (create configmap/secret/namespace/deployment) send protobuf.
+  if (type === KUBERNETES_PROTOBUF) return decodeKubernetesProtobuf(raw);
   const text = raw.toString('utf8');
   if (text.trim() === '') throw new EdgewiseError('EW_BAD_REQUEST', 'the request body is empty');
   if (type.endsWith('yaml')) return decodeYaml(text);
