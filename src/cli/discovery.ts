@@ -33,6 +33,11 @@ export class Discovery {
     this.#client = client;
   }
 
+  /** Forgets what the hub serves, so the next lookup asks again (kinds appear at run time). */
+  invalidate(): void {
+    this.#resources = undefined;
+  }
+
   async resources(): Promise<ServedResource[]> {
     if (this.#resources) return this.#resources;
     const lists: { groupVersion: string; resources: ApiResource[] }[] = [];

@@ -151,7 +151,10 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     const context: Omit<ControllerContext, 'informers'> = { service, store, recorder, logger, now };
     controllers = createControllers(context, {
       ...options.fleet,
-      ...(link && { lastSeen: (node: string) => link.nodes.lastSeen(node) }),
+      ...(link && {
+        lastSeen: (node: string) => link.nodes.lastSeen(node),
+        onRecovered: (node: string) => link.recover(node),
+      }),
     });
   }
   const extraControllers: Controller[] = [];
@@ -190,6 +193,12 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       await store.close();
     },
   };
-  for (const feature of options.features ?? []) await feature.install(hub);
+  try {
+    for (const feature of options.features ?? []) await feature.install(hub);
+  } catch (err) {
+    // A half-built hub must not keep its store (a PostgreSQL pool) open behind the error.
+    await store.close();
+    throw err;
+  }
   return hub;
 }

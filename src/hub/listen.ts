@@ -59,6 +59,7 @@ export async function listenHub(
     url: `${tls ? 'https' : 'http'}://${host}:${address.port}`,
     close: () =>
       new Promise<void>((resolve) => {
+        hub.link?.disconnectAll();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

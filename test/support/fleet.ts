@@ -99,9 +99,10 @@ export async function startHubProcess(
   dataDir: string,
   port: number,
   extra: string[] = FAST_LIFECYCLE,
+  host = '127.0.0.1',
 ): Promise<HubProcess> {
   const { child, output } = await start(
-    ['hub', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', ...extra],
+    ['hub', '--data-dir', dataDir, '--listen', `${host}:${port}`, '--log-level', 'warn', ...extra],
     dataDir,
     /kubeconfig: /,
   );

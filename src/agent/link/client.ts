@@ -55,6 +55,8 @@ export class LinkClient {
   #redial: NodeJS.Timeout | undefined;
   #attempt = 0;
   #lastError = '';
+  /** When anything (a message or a keepalive ping) last came from the hub. */
+  #heardAt = 0;
   readonly #handlers = new Map<string, (message: Record<string, unknown>) => void>();
   readonly #onSync = new Set<() => void>();
 
@@ -117,7 +119,13 @@ export class LinkClient {
         report: this.#o.report(),
       });
     });
-    ws.on('message', (data) => this.#handle(String(data)));
+    ws.on('message', (data) => {
+      this.#heardAt = Date.now();
+      this.#handle(String(data));
+    });
+    ws.on('ping', () => {
+      this.#heardAt = Date.now();
+    });
     ws.on('unexpected-response', (_req, res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
@@ -174,10 +182,16 @@ export class LinkClient {
         this.#lastError = '';
         this.#log.info({ sent: message.changes.length, unchanged: message.unchanged }, 'synced with hub');
         if (this.#heartbeat) clearInterval(this.#heartbeat);
-        this.#heartbeat = setInterval(
-          () => this.#send({ v: LINK_PROTOCOL_VERSION, type: 'heartbeat', report: this.#o.report() }),
-          message.heartbeatSeconds * 1000,
-        );
+        this.#heartbeat = setInterval(() => {
+          // The hub pings every three heartbeat intervals; silence for twice that means
+          // the connection died without closing (a cut link): drop it and redial.
+          if (Date.now() - this.#heardAt > message.heartbeatSeconds * 6000) {
+            this.#note('no word from the hub; redialling');
+            this.#ws?.terminate();
+            return;
+          }
+          this.#send({ v: LINK_PROTOCOL_VERSION, type: 'heartbeat', report: this.#o.report() });
+        }, message.heartbeatSeconds * 1000);
         this.#heartbeat.unref();
         if (message.changes.length > 0) this.#o.onChanges();
         this.#o.onSynced();
@@ -196,6 +210,10 @@ export class LinkClient {
           this.#inFlight = undefined;
           this.flush();
         }
+        return;
+      case 'report-status':
+        this.#o.onSynced();
+        this.flush();
         return;
       case 'error':
         this.#note(`hub reported ${message.code}: ${message.message}`);

@@ -30,6 +30,7 @@ export interface OpenOptions {
 export class AgentState {
   readonly file: string;
   readonly #db: Database.Database;
+  readonly #changeListeners = new Set<(changes: readonly DesiredChange[]) => void>();
 
   private constructor(file: string, db: Database.Database) {
     this.file = file;
@@ -152,6 +153,21 @@ export class AgentState {
       }
       this.setMeta('lastRevision', String(Math.max(revision, this.lastRevision)));
     })();
+    // After the commit, and off this call stack: a listener can neither undo nor delay the ack.
+    for (const listener of this.#changeListeners)
+      queueMicrotask(() => {
+        try {
+          listener(changes);
+        } catch (err) {
+          process.emitWarning(`agent state change listener failed: ${(err as Error).message}`);
+        }
+      });
+  }
+
+  /** Tells a feature about each batch of desired changes once it is durable; returns an unsubscribe. */
+  onChanges(listener: (changes: readonly DesiredChange[]) => void): () => void {
+    this.#changeListeners.add(listener);
+    return () => this.#changeListeners.delete(listener);
   }
 
   objects(resource: string): KubeObject[] {

@@ -134,8 +134,14 @@ async function resolveTargets(
   }
   const resources: ServedResource[] = [];
   for (const part of kind.split(',')) {
-    if (part === 'all') resources.push(...(await ctx.discovery.category('all')));
-    else resources.push(await ctx.discovery.resolve(part));
+    try {
+      resources.push(await ctx.discovery.resolve(part));
+    } catch (err) {
+      // Not a kind: perhaps a category (`all`, `constraints`), as kubectl resolves it.
+      const members = await ctx.discovery.category(part);
+      if (members.length === 0) throw err;
+      resources.push(...members);
+    }
   }
   if (names.length > 0 && resources.length > 1)
     throw new UserError('names can only be given with a single kind');

@@ -10,9 +10,11 @@ import { SchedulerController } from './scheduler.js';
 
 export interface ControllerOptions {
   /** Node heartbeat timing; see NodeLifecycleController. */
-  nodeLifecycle?: Omit<NodeLifecycleOptions, 'lastSeen' | 'onUnreachablePods'>;
+  nodeLifecycle?: Omit<NodeLifecycleOptions, 'lastSeen' | 'onUnreachablePods' | 'onRecovered'>;
   /** When this hub last heard from a node (from the link server). */
   lastSeen?: (node: string) => Date | undefined;
+  /** A node marked unreachable is heard from again (the link server re-syncs its status). */
+  onRecovered?: (node: string) => void;
 }
 
 export interface FleetControllers {
@@ -41,6 +43,7 @@ export function createControllers(
     ...options.nodeLifecycle,
     lastSeen: options.lastSeen ?? (() => undefined),
     onUnreachablePods: createEvictor(ctx, scheduler.cache),
+    ...(options.onRecovered && { onRecovered: options.onRecovered }),
   });
   const all: Controller[] = [scheduler, deployment, daemonSet, garbageCollector, nodeLifecycle];
   return {

@@ -24,6 +24,8 @@ export interface NodeLifecycleOptions {
   intervalMs?: number;
   /** When this hub last heard from a node (the link server's memory), if it did. */
   lastSeen: (node: string) => Date | undefined;
+  /** Called when a node the controller marked NotReady/Offline is heard from again. */
+  onRecovered?: (node: string) => void;
   /** Called for pods on unreachable nodes, for opt-in eviction. */
   onUnreachablePods?: (node: KubeObject, pods: KubeObject[], since: Date) => Promise<void>;
 }
@@ -49,8 +51,8 @@ export class NodeLifecycleController implements Controller {
   readonly #ctx: ControllerContext;
   readonly #nodes: Informer;
   readonly #pods: Informer;
-  readonly #options: Required<Omit<NodeLifecycleOptions, 'onUnreachablePods'>> &
-    Pick<NodeLifecycleOptions, 'onUnreachablePods'>;
+  readonly #options: Required<Omit<NodeLifecycleOptions, 'onUnreachablePods' | 'onRecovered'>> &
+    Pick<NodeLifecycleOptions, 'onUnreachablePods' | 'onRecovered'>;
   #timer: NodeJS.Timeout | undefined;
   #startedAt = 0;
   #running: Promise<void> | undefined;
@@ -119,6 +121,7 @@ export class NodeLifecycleController implements Controller {
     const tainted = taints.some((t) => t.key === UNREACHABLE_TAINT);
     if (health === 'Ready') {
       if (tainted) await this.#setTaint(name, false);
+      if (current !== 'Ready') this.#options.onRecovered?.(name);
       return;
     }
     if (health !== current) {

@@ -41,6 +41,12 @@ export class NodeStatusWriter {
     this.#persistEveryMs = options.persistEveryMs ?? 60_000;
   }
 
+  /** Makes the next heartbeat write the node's status (its stored Ready condition is stale). */
+  forgetPersisted(node: string): void {
+    const seen = this.#seen.get(node);
+    if (seen) seen.persistedAt = 0;
+  }
+
   /** When this hub last heard from the node, if it did since it started. */
   lastSeen(node: string): Date | undefined {
     return this.#seen.get(node)?.at;

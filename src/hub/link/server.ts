@@ -69,6 +69,16 @@ export class LinkServer {
     return this.#sessions.has(node);
   }
 
+  /**
+   * A node the hub had marked unreachable is heard from again: write its Ready status
+   * at the next heartbeat and ask its agent to re-report every pod, since the hub
+   * marked them not ready while it could not hear them.
+   */
+  recover(node: string): void {
+    this.nodes.forgetPersisted(node);
+    this.#sessions.get(node)?.requestReport();
+  }
+
   /** Starts the shared watch; call before accepting links. */
   async start(): Promise<void> {
     const from = await this.#options.store.revision();
@@ -187,6 +197,11 @@ export class LinkServer {
         }),
       );
     }
+  }
+
+  /** Ends every agent link (they redial); the HTTP server cannot finish closing while upgraded sockets live. */
+  disconnectAll(): void {
+    for (const session of this.#sessions.values()) session.close(LinkClose.SHUTDOWN, 'hub shutting down');
   }
 
   async close(): Promise<void> {

@@ -81,12 +81,58 @@ export class NodeSession {
     this.#hooks = hooks;
     this.#log = logger.child({ component: 'hub.link', node });
     ws.on('message', (data) => this.#enqueue(() => this.#handle(String(data))));
-    ws.on('close', () => hooks.onClose(this));
+    // Keepalive: a link whose TCP connection died silently (a cut cable, a NAT timeout)
+    // would otherwise look open forever. Pings go out every heartbeat interval; three
+    // missed pongs end the session.
+    let alive = true;
+    ws.on('pong', () => {
+      alive = true;
+    });
+    const keepalive = setInterval(() => {
+      if (!alive) {
+        this.#log.warn('no pong from the agent for three heartbeat intervals; dropping the link');
+        ws.terminate();
+        return;
+      }
+      alive = false;
+      ws.ping();
+    }, hooks.heartbeatSeconds * 3000);
+    keepalive.unref();
+    ws.on('close', () => {
+      clearInterval(keepalive);
+      hooks.onClose(this);
+    });
     ws.on('error', (err) => this.#log.warn({ err: err.message }, 'link error'));
   }
 
   close(code: number, reason: string): void {
     this.#ws.close(code, reason);
+  }
+
+  /** Asks the agent to send every pod's status again (after the hub marked them unknown). */
+  requestReport(): void {
+    this.#send({ v: LINK_PROTOCOL_VERSION, type: 'report-status' });
+  }
+
+  /**
+   * Sends a feature's own message to the agent (hub-initiated requests such as
+   * `logs-open`); the agent answers with messages the feature registered through
+   * `LinkServer.handle`. Returns false when the link is not synced or is closing.
+   */
+  send(message: { type: string } & Record<string, unknown>): boolean {
+    if (this.#syncedAt < 0 || this.#ws.readyState !== this.#ws.OPEN) return false;
+    this.#ws.send(JSON.stringify({ ...message, v: LINK_PROTOCOL_VERSION }));
+    return true;
+  }
+
+  /** Called once when this link closes (features end what they stream over it); returns an unsubscribe. */
+  onClose(listener: () => void): () => void {
+    if (this.#ws.readyState === this.#ws.CLOSED) {
+      listener();
+      return () => {};
+    }
+    this.#ws.once('close', listener);
+    return () => this.#ws.off('close', listener);
   }
 
   /** A store event from the link server's shared watch. */
@@ -143,13 +189,22 @@ export class NodeSession {
         await this.#hooks.onOutbox(this.node, message);
         this.#send({ v: LINK_PROTOCOL_VERSION, type: 'outbox-ack', seq: message.seq });
         return;
-      default:
+      default: {
+        const type = (message as { type: string }).type;
+        const extension = this.#hooks.extensions.get(type);
+        if (extension) {
+          await extension(this.node, message as unknown as Record<string, unknown>, (reply) =>
+            this.#ws.send(JSON.stringify({ ...reply, v: LINK_PROTOCOL_VERSION })),
+          );
+          return;
+        }
         this.#send({
           v: LINK_PROTOCOL_VERSION,
           type: 'error',
           code: 'EW_BAD_REQUEST',
-          message: `unknown message type ${(message as { type: string }).type}`,
+          message: `unknown message type ${type}`,
         });
+      }
     }
   }
 

@@ -287,6 +287,27 @@ export class ResourceService {
     request: DeleteRequest = {},
     context: WriteContext = {},
   ): Promise<DeleteResult> {
+    // Without a resourceVersion precondition a delete is unconditional: a status write
+    // racing it must not turn it into a 409, so re-read and try again, as Kubernetes does.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#deleteOnce(type, namespace, name, request, context);
+      } catch (err) {
+        if (request.preconditions?.resourceVersion !== undefined || attempt >= MAX_CONFLICT_RETRIES)
+          throw err;
+        if (!EdgewiseError.isCode(err, 'EW_CONFLICT') || /UID in precondition/.test((err as Error).message))
+          throw err;
+      }
+    }
+  }
+
+  async #deleteOnce(
+    type: ResourceType,
+    namespace: string,
+    name: string,
+    request: DeleteRequest,
+    context: WriteContext,
+  ): Promise<DeleteResult> {
     const ns = type.namespaced ? namespace : '';
     const object = await this.get(type, ns, name);
     const preconditions = request.preconditions ?? {};
