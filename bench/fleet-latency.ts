@@ -12,10 +12,19 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createToken, freePort, killAll, startAgentProcess, startHubProcess, waitFor } from '../test/support/fleet.js';
+import {
+  createToken,
+  freePort,
+  killAll,
+  startAgentProcess,
+  startHubProcess,
+  waitFor,
+} from '../test/support/fleet.js';
 import { tempDir } from '../test/support/hub.js';
 
-const { values } = parseArgs({ options: { deployments: { type: 'string', default: '20' }, replicas: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { deployments: { type: 'string', default: '20' }, replicas: { type: 'string', default: '3' } },
+});
 const DEPLOYMENTS = Number(values.deployments);
 const REPLICAS = Number(values.replicas);
 
@@ -47,7 +56,12 @@ try {
   const idle = agents.map((a) => rssMiB(a.child.pid as number));
   await hub.client.request('POST', '/apis/node.k8s.io/v1/runtimeclasses', {
     contentType: 'application/json',
-    body: JSON.stringify({ apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'process' }, handler: 'process' }),
+    body: JSON.stringify({
+      apiVersion: 'node.k8s.io/v1',
+      kind: 'RuntimeClass',
+      metadata: { name: 'process' },
+      handler: 'process',
+    }),
   });
   const latencies: number[] = [];
   for (let d = 0; d < DEPLOYMENTS; d++) {
@@ -61,25 +75,45 @@ try {
         metadata: { name },
         spec: {
           replicas: REPLICAS,
-          template: { spec: { runtimeClassName: 'process', containers: [{ name: 'c', image: 'local/idle:1', command: [process.execPath, '-e', 'setInterval(()=>{},1e9)'] }] } },
+          template: {
+            spec: {
+              runtimeClassName: 'process',
+              containers: [
+                {
+                  name: 'c',
+                  image: 'local/idle:1',
+                  command: [process.execPath, '-e', 'setInterval(()=>{},1e9)'],
+                },
+              ],
+            },
+          },
         },
       }),
     });
     // The moment each pod is first seen Ready at the hub, by polling its list quickly.
     const seen = new Set<string>();
-    await waitFor(`${name} ready`, async () => {
-      const { value } = await hub.client.json<{ items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[] }>(
-        'GET',
-        `/api/v1/namespaces/default/pods?labelSelector=app%3D${name}`,
-      );
-      for (const p of value.items) {
-        if (!seen.has(p.metadata.name) && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) {
-          seen.add(p.metadata.name);
-          latencies.push(performance.now() - started);
+    await waitFor(
+      `${name} ready`,
+      async () => {
+        const { value } = await hub.client.json<{
+          items: {
+            metadata: { name: string };
+            status?: { conditions?: { type: string; status: string }[] };
+          }[];
+        }>('GET', `/api/v1/namespaces/default/pods?labelSelector=app%3D${name}`);
+        for (const p of value.items) {
+          if (
+            !seen.has(p.metadata.name) &&
+            p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+          ) {
+            seen.add(p.metadata.name);
+            latencies.push(performance.now() - started);
+          }
         }
-      }
-      return seen.size >= REPLICAS ? true : undefined;
-    }, 60_000);
+        return seen.size >= REPLICAS ? true : undefined;
+      },
+      60_000,
+    );
   }
   const loaded = agents.map((a) => rssMiB(a.child.pid as number));
   latencies.sort((a, b) => a - b);
@@ -94,10 +128,17 @@ try {
     applyToReadyP50Ms: percentile(latencies, 50),
     applyToReadyP99Ms: percentile(latencies, 99),
   };
-  console.log(`3 agents, ${DEPLOYMENTS} Deployments × ${REPLICAS} process pods (load average ${os.loadavg()[0]?.toFixed(1)})`);
+  console.log(
+    `3 agents, ${DEPLOYMENTS} Deployments × ${REPLICAS} process pods (load average ${os.loadavg()[0]?.toFixed(1)})`,
+  );
   console.log('agent idle RSS MiB        ', idle.map((x) => x.toFixed(1)).join(', '));
-  console.log(`agent RSS MiB, ${DEPLOYMENTS * REPLICAS / 3} pods each`, loaded.map((x) => x.toFixed(1)).join(', '));
-  console.log(`apply → Ready p50 ${result.applyToReadyP50Ms.toFixed(0)} ms, p99 ${result.applyToReadyP99Ms.toFixed(0)} ms over ${latencies.length} pods`);
+  console.log(
+    `agent RSS MiB, ${(DEPLOYMENTS * REPLICAS) / 3} pods each`,
+    loaded.map((x) => x.toFixed(1)).join(', '),
+  );
+  console.log(
+    `apply → Ready p50 ${result.applyToReadyP50Ms.toFixed(0)} ms, p99 ${result.applyToReadyP99Ms.toFixed(0)} ms over ${latencies.length} pods`,
+  );
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/fleet-latency.json', `${JSON.stringify(result, null, 2)}\n`);
 } finally {

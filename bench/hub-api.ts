@@ -146,7 +146,13 @@ async function reachable(): Promise<boolean> {
 
 async function run(label: string, store?: string) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'edgewise-bench-'));
-  const hub = await createHub({ dataDir, logger: pino({ level: 'silent' }), secure: false, controllers: false, ...(store && { store }) });
+  const hub = await createHub({
+    dataDir,
+    logger: pino({ level: 'silent' }),
+    secure: false,
+    controllers: false,
+    ...(store && { store }),
+  });
   const served = await listenHub(hub, { host: '127.0.0.1', port: 0 });
   const prefix = `b${Date.now().toString(36)}`;
   try {

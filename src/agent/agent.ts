@@ -8,14 +8,17 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type Logger, pino } from 'pino';
 import { EdgewiseError } from '../api/errors.js';
+import { podType } from '../api/kinds/pod.js';
 import type { RuntimeDriver } from '../runtime/driver.js';
 import { ProcessDriver } from '../runtime/process/index.js';
 import { WasmDriver } from '../runtime/wasm/driver.js';
+import { createArtifactResolver } from './artifacts.js';
 import type { AgentFeature } from './feature.js';
 import { Gateway } from './gateway.js';
 import { joinHub, loadOrCreateMachineId } from './join.js';
 import { LinkClient } from './link/client.js';
 import { LocalApi } from './local-api.js';
+import { LogServer } from './logs.js';
 import { buildNodeReport, internalIp } from './node-report.js';
 import type { PortRange } from './reconciler/ports.js';
 import { Reconciler, type ResolvedArtifact } from './reconciler/reconciler.js';
@@ -47,7 +50,17 @@ export interface AgentOptions {
   localApi?: { host?: string; port?: number };
   /** Features to start with the agent (edge policy, data streams). */
   features?: AgentFeature[];
-  /** Resolves images to local artifacts (Wasm modules); the agent's own resolver is wired in by default. */
+  /**
+   * One port serving every HTTP workload of the node, routed by Host header
+   * (`<deployment-or-pod>.<namespace>[.<anything>]`); absent: host ports only.
+   */
+  gateway?: { host: string; port: number };
+  /** Registries reached over plain HTTP besides loopback ones (module pulls). */
+  insecureRegistries?: string[];
+  /**
+   * Resolves images to local artifacts (Wasm modules). By default images of Wasm
+   * handlers are pulled from the hub's module store or their registry (artifacts.ts).
+   */
   resolveArtifact?: (
     image: string,
     handler: string,
@@ -72,6 +85,7 @@ export class Agent {
   readonly localApi: LocalApi;
   readonly drivers: RuntimeDriver[];
   readonly features: AgentFeature[];
+  readonly logs: LogServer;
   readonly #log: Logger;
 
   private constructor(parts: {
@@ -83,6 +97,7 @@ export class Agent {
     localApi: LocalApi;
     drivers: RuntimeDriver[];
     features: AgentFeature[];
+    logs: LogServer;
     log: Logger;
   }) {
     this.nodeName = parts.nodeName;
@@ -93,6 +108,7 @@ export class Agent {
     this.localApi = parts.localApi;
     this.drivers = parts.drivers;
     this.features = parts.features;
+    this.logs = parts.logs;
     this.#log = parts.log;
   }
 
@@ -150,7 +166,32 @@ export class Agent {
       localApiUrl = await localApi.listen();
     }
     state.setMeta('localApiPort', new URL(localApiUrl).port);
-    const gateway = new Gateway({ logger, host: options.address ?? '0.0.0.0' });
+    const gateway = new Gateway({
+      logger,
+      host: options.address ?? '0.0.0.0',
+      ...(options.gateway && { shared: options.gateway }),
+      ownerOf: (namespace, pod) =>
+        state.object(podType.storage, namespace, pod)?.metadata.ownerReferences?.find((o) => o.controller)
+          ?.name,
+    });
+    const shared = await gateway.listen();
+    const gatewayAddress = shared && {
+      address: ['0.0.0.0', '::'].includes(shared.address) ? hostIP : shared.address,
+      port: shared.port,
+    };
+    // Images of Wasm handlers are modules: from the hub's store (CA pinned, this node's credential) or their registry.
+    const wasmHandlers = new Set([...handlers].filter(([, d]) => d.name === 'wasm').map(([h]) => h));
+    const resolveArtifact =
+      options.resolveArtifact ??
+      createArtifactResolver({
+        cacheDir: path.join(options.dataDir, 'modules'),
+        hubUrl,
+        ...(caPem && { caPem }),
+        credential,
+        handlers: wasmHandlers,
+        logger,
+        ...(options.insecureRegistries && { insecureRegistries: options.insecureRegistries }),
+      }).resolve;
     const labels = options.labels ?? {};
     const capacity = options.capacity ?? {};
     let link: LinkClient | undefined;
@@ -163,7 +204,7 @@ export class Agent {
       logger,
       extraEnv: { EDGEWISE_AGENT_URL: localApiUrl, EDGEWISE_NODE_NAME: nodeName },
       ...(options.portRange && { portRange: options.portRange }),
-      ...(options.resolveArtifact && { resolveArtifact: options.resolveArtifact }),
+      resolveArtifact,
       onServe: (pod, container, ports) => gateway.serve(pod, container, ports),
       onReport: () => link?.flush(),
     });
@@ -182,11 +223,13 @@ export class Agent {
           machineId,
           handlers: [...handlers.keys()],
           address: hostIP,
+          ...(gatewayAddress && { gateway: gatewayAddress }),
         }),
       onChanges: () => reconciler.trigger(),
       onSynced: () => reconciler.reportAll(),
       ...(options.linkBackoff && { backoff: options.linkBackoff }),
     });
+    const logs = new LogServer({ link, state, drivers: handlers, logger });
     const features = options.features ?? [];
     for (const feature of features) {
       await feature.start({ nodeName, dataDir: options.dataDir, state, link, localApi, reconciler, logger });
@@ -195,13 +238,20 @@ export class Agent {
     reconciler.trigger();
     link.start();
     log.info(
-      { node: nodeName, hub: hubUrl, handlers: [...handlers.keys()], localApi: localApiUrl },
+      {
+        node: nodeName,
+        hub: hubUrl,
+        handlers: [...handlers.keys()],
+        localApi: localApiUrl,
+        ...(gatewayAddress && { gateway: `${gatewayAddress.address}:${gatewayAddress.port}` }),
+      },
       'agent started',
     );
-    return new Agent({ nodeName, state, reconciler, link, gateway, localApi, drivers, features, log });
+    return new Agent({ nodeName, state, reconciler, link, gateway, localApi, drivers, features, logs, log });
   }
 
   async close(): Promise<void> {
+    await this.logs.close();
     await this.link.close();
     await this.reconciler.close();
     for (const feature of [...this.features].reverse()) await feature.close();

@@ -11,6 +11,9 @@ import { tryParseQuantity } from '../api/quantity.js';
 
 export const AGENT_VERSION = 'edgewise-agent/0.1.0';
 
+/** How the gateway port routes, as reported in the node's status (see host-routes.ts). */
+export const GATEWAY_HOST_SCHEME = '<deployment-or-pod>.<namespace>[.<anything>]';
+
 /** Node.js `process.arch` → Kubernetes `kubernetes.io/arch`. */
 export function kubernetesArch(arch: string = process.arch): string {
   const map: Record<string, string> = {
@@ -85,6 +88,8 @@ export interface NodeReportOptions {
   handlers: string[];
   /** Address the node's workloads are reached at. @default the first non-internal IPv4 */
   address?: string;
+  /** The node's host-routed gateway port, when it has one. */
+  gateway?: { address: string; port: number };
 }
 
 export function buildNodeReport(options: NodeReportOptions): NodeReport {
@@ -118,6 +123,8 @@ export function buildNodeReport(options: NodeReportOptions): NodeReport {
         { type: 'Hostname', address: os.hostname() },
       ],
       runtimeHandlers: options.handlers.map((name) => ({ name })),
+      // Every HTTP workload on the node, routed by Host (`<deployment-or-pod>.<namespace>[.<anything>]`).
+      ...(options.gateway && { gateway: { ...options.gateway, hostScheme: GATEWAY_HOST_SCHEME } }),
     },
   };
 }

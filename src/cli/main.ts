@@ -10,7 +10,9 @@ import { registerDescribe } from './commands/describe.js';
 import { registerGet } from './commands/get.js';
 import { registerHub } from './commands/hub.js';
 import { registerLabel } from './commands/label.js';
+import { registerLogs } from './commands/logs.js';
 import { registerPolicyCommands } from './commands/policy.js';
+import { registerPush } from './commands/push.js';
 import { registerToken } from './commands/token.js';
 import { registerUp } from './commands/up.js';
 import { CliContext, type CliIO, type GlobalOptions } from './context.js';
@@ -47,6 +49,8 @@ export function buildProgram(io: CliIO): Command {
   registerDescribe(program, context);
   registerDelete(program, context);
   registerLabel(program, context);
+  registerLogs(program, context);
+  registerPush(program, context);
   registerToken(program, context);
   registerPolicyCommands(program);
   for (const command of program.commands) {

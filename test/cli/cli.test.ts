@@ -198,10 +198,7 @@ describe('edgewise CLI', () => {
   it('explains an unknown resource type and an unreachable hub', async () => {
     const res = await cli(['get', 'widgets'], env);
     assert.equal(res.code, 1);
-    assert.equal(
-      res.stderr,
-      'error: the server doesn\'t have a resource type "widgets"\n',
-    );
+    assert.equal(res.stderr, 'error: the server doesn\'t have a resource type "widgets"\n');
     const down = await cli(['get', 'pods'], { EDGEWISE_HUB: 'http://127.0.0.1:1' });
     assert.equal(down.code, 1);
     assert.match(

@@ -22,6 +22,10 @@ export interface ContainerRecord {
   backoffSeconds?: number;
   /** Digest of the artifact the container runs, reported as imageID. */
   imageID?: string;
+  /** Failed image pulls in a row, the epoch ms before which the next is not tried, and the last error. */
+  pullFailures?: number;
+  pullRetryAt?: number;
+  pullError?: string;
 }
 
 export interface HostPortRecord {

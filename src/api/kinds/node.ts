@@ -53,6 +53,15 @@ export const NodeStatusSchema = Type.Object({
       }),
     ),
   ),
+  /** Edgewise: the agent's gateway port serving the node's HTTP workloads by Host header. */
+  gateway: Type.Optional(
+    Type.Object({
+      address: Type.String(),
+      port: Type.Integer(),
+      /** How hosts name workloads: `<deployment-or-pod>.<namespace>[.<anything>]`. */
+      hostScheme: Type.Optional(Type.String()),
+    }),
+  ),
 });
 
 export type Taint = Static<typeof TaintSchema>;
@@ -151,6 +160,16 @@ export const nodeType: ResourceType = {
             'address',
           ) ?? '<none>',
         ),
+    },
+    {
+      name: 'Gateway',
+      type: 'string',
+      priority: 1,
+      cell: (o) => {
+        const address = field(o, 'status', 'gateway', 'address');
+        const port = field(o, 'status', 'gateway', 'port');
+        return address !== undefined && port !== undefined ? `${String(address)}:${String(port)}` : '<none>';
+      },
     },
     {
       name: 'OS-Image',

@@ -55,6 +55,21 @@ export function bearerToken(req: IncomingMessage): string | undefined {
   return m?.[1];
 }
 
+/**
+ * The password of `Authorization: Basic <user:password>`, taken as a bearer token:
+ * registry clients (docker, oras, crane) log in with Basic, and a token as the
+ * password is how registries such as GHCR accept them. The user name is ignored.
+ */
+export function basicPasswordToken(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  const m = header ? /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header) : null;
+  if (!m) return undefined;
+  const decoded = Buffer.from(m[1] as string, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const password = colon < 0 ? '' : decoded.slice(colon + 1);
+  return password || undefined;
+}
+
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const publicPaths = new Set(options.publicPaths ?? PUBLIC_PATHS);
   const nodePrefixes = options.nodePathPrefixes ?? ['/join/'];
@@ -70,9 +85,12 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       );
     }
     // As kube-apiserver does: a credential that is presented must be valid, even on a public path.
-    const token = bearerToken(req);
+    const token = bearerToken(req) ?? basicPasswordToken(req);
     if (token === undefined)
-      throw new EdgewiseError('EW_UNAUTHORIZED', 'Unauthorized: only bearer tokens are accepted');
+      throw new EdgewiseError(
+        'EW_UNAUTHORIZED',
+        'Unauthorized: only bearer tokens (or Basic with a token as the password) are accepted',
+      );
     if (timingSafeEqual(digest(token), adminDigest)) return ADMIN_USER;
     if (!token.startsWith('ewn1.'))
       throw new EdgewiseError('EW_UNAUTHORIZED', 'Unauthorized: the bearer token is not valid');

@@ -44,6 +44,8 @@ export interface HubSecurity {
   authenticateNode(bearer: string): Promise<string>;
   /** Serves `/join/v1/…`; mount before the resource API. */
   route: Route;
+  /** Lets node credentials reach paths under `prefix` too (a feature's, e.g. the module store's `/v2/`). */
+  allowNodePaths(prefix: string): void;
   kubeconfigPath: string;
   /** Writes `<dataDir>/kubeconfig.yaml` for `serverUrl` (from listenHub) and returns its path. */
   writeKubeconfig(serverUrl: string): string;
@@ -68,12 +70,14 @@ export async function createHubSecurity(options: HubSecurityOptions): Promise<Hu
   const tokens = new JoinTokens({ service: options.service, caHash: pki.caHash, now });
   const credentials = new NodeCredentials({ service: options.service, now });
   const file = kubeconfigPath(options.dataDir);
+  // The authenticator reads this array on every request, so features may add prefixes after assembly.
+  const nodePathPrefixes = ['/join/', ...(options.nodePathPrefixes ?? [])];
   const authenticate = createAuthenticator({
     credentials,
     adminToken,
     // Relative to the data dir: anyone may read this message, and the hub's paths are none of their business.
     hint: 'the admin token is in pki/admin-token in the hub data dir, and kubeconfig.yaml there is a kubeconfig with it',
-    ...(options.nodePathPrefixes && { nodePathPrefixes: ['/join/', ...options.nodePathPrefixes] }),
+    nodePathPrefixes,
   });
   return {
     pki,
@@ -89,6 +93,9 @@ export async function createHubSecurity(options: HubSecurityOptions): Promise<Hu
       authenticate,
       ...(options.logger && { logger: options.logger }),
     }),
+    allowNodePaths(prefix) {
+      if (!nodePathPrefixes.includes(prefix)) nodePathPrefixes.push(prefix);
+    },
     kubeconfigPath: file,
     writeKubeconfig(serverUrl) {
       writeKubeconfig(file, { server: serverUrl, caPem: pki.caPem, token: adminToken });

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { EdgewiseError } from '../../api/errors.js';
-import type { Credentials } from './http.js';
+import type { FetchLike } from './ca-fetch.js';
+import type { Credentials, RegistryEndpoint } from './http.js';
 import { RegistryHttp, registryError } from './http.js';
 import { extractModule } from './layout.js';
 import {
@@ -29,6 +30,14 @@ export interface OciClientOptions {
   insecureRegistries?: string[];
   /** Per-registry credentials (`host[:port]` → user/password). @default {} */
   credentials?: Record<string, Credentials>;
+  /**
+   * Per-registry base URL, CA and preset `Authorization` (`host[:port]` → endpoint):
+   * how the agent and the CLI reach the hub's module store over HTTPS with the hub's CA.
+   * @default {}
+   */
+  endpoints?: Record<string, RegistryEndpoint>;
+  /** Replaces global fetch for registries without their own CA (tests, proxies). */
+  fetch?: FetchLike;
   /** Registry for references that name none. @default 'docker.io' */
   defaultRegistry?: string;
   /** Per-request timeout. @default 30000 */
@@ -73,6 +82,8 @@ export class OciClient {
     this.http = new RegistryHttp({
       insecureRegistries: options.insecureRegistries ?? [],
       credentials: options.credentials ?? {},
+      endpoints: options.endpoints ?? {},
+      ...(options.fetch && { fetch: options.fetch }),
       timeoutMs: options.timeoutMs ?? 30_000,
       userAgent: 'edgewise-oci/1',
     });

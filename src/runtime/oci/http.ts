@@ -4,15 +4,33 @@
  * EdgewiseError codes (unreachable → EW_UNAVAILABLE, 404 → EW_NOT_FOUND, …).
  */
 import { EdgewiseError } from '../../api/errors.js';
+import { caFetch, type FetchLike } from './ca-fetch.js';
 
 export interface Credentials {
   username: string;
   password: string;
 }
 
+/** How to reach one registry when host name and defaults are not enough (the hub's module store). */
+export interface RegistryEndpoint {
+  /** Base URL (`https://10.0.0.1:6443`): its scheme wins over the loopback/insecure rule. */
+  url?: string;
+  /** PEM of a CA to trust for this registry, e.g. the hub's own CA. */
+  ca?: string;
+  /**
+   * An `Authorization` header sent with every request (`Bearer <token>`), so no
+   * challenge round trip is needed; a 401 with it is EW_UNAUTHORIZED at once.
+   */
+  authorization?: string;
+}
+
 export interface RegistryHttpOptions {
   insecureRegistries: readonly string[];
   credentials: Readonly<Record<string, Credentials>>;
+  /** Per registry (`host[:port]`): base URL, CA, preset authorization. */
+  endpoints?: Readonly<Record<string, RegistryEndpoint>>;
+  /** The fetch used for registries without a CA of their own. @default globalThis.fetch */
+  fetch?: FetchLike;
   timeoutMs: number;
   userAgent: string;
 }
@@ -21,10 +39,13 @@ const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
 
 export class RegistryHttp {
   private readonly tokens = new Map<string, string>();
+  private readonly fetchers = new Map<string, FetchLike>();
 
   constructor(private readonly options: RegistryHttpOptions) {}
 
   baseUrl(registry: string): string {
+    const url = this.options.endpoints?.[registry]?.url;
+    if (url) return url.replace(/\/+$/, '');
     const host = registry === 'docker.io' ? 'registry-1.docker.io' : registry;
     const insecure = LOOPBACK.test(registry) || this.options.insecureRegistries.includes(registry);
     return `${insecure ? 'http' : 'https'}://${host}`;
@@ -32,7 +53,15 @@ export class RegistryHttp {
 
   /** Sends a request, answering one auth challenge; throws EW_UNAVAILABLE when unreachable. */
   async send(registry: string, scope: string, url: string, init: RequestInit = {}): Promise<Response> {
-    const first = await this.raw(registry, url, init, this.tokens.get(`${registry} ${scope}`));
+    const preset = this.options.endpoints?.[registry]?.authorization;
+    const first = await this.raw(registry, url, init, preset ?? this.tokens.get(`${registry} ${scope}`));
+    if (preset && (first.status === 401 || first.status === 403)) {
+      const why = await registryError(first);
+      throw new EdgewiseError(
+        first.status === 401 ? 'EW_UNAUTHORIZED' : 'EW_FORBIDDEN',
+        `registry ${registry} refused the credential for ${scope} (${why})`,
+      );
+    }
     if (first.status !== 401) return first;
     const challenge = first.headers.get('www-authenticate') ?? '';
     await first.body?.cancel();
@@ -53,7 +82,7 @@ export class RegistryHttp {
     headers.set('user-agent', this.options.userAgent);
     if (auth) headers.set('authorization', auth);
     try {
-      return await fetch(url, {
+      return await this.fetcher(registry)(url, {
         ...init,
         headers,
         signal: AbortSignal.timeout(this.options.timeoutMs),
@@ -66,6 +95,16 @@ export class RegistryHttp {
         cause: err,
       });
     }
+  }
+
+  private fetcher(registry: string): FetchLike {
+    let f = this.fetchers.get(registry);
+    if (!f) {
+      const ca = this.options.endpoints?.[registry]?.ca;
+      f = ca ? caFetch(ca) : (this.options.fetch ?? ((u, i) => fetch(u, i)));
+      this.fetchers.set(registry, f);
+    }
+    return f;
   }
 
   private async authorize(registry: string, scope: string, challenge: string): Promise<string> {

@@ -1,0 +1,2 @@
+/** `pods/log` through the agent link. */
+export { type WorkloadLogsOptions, workloadLogsFeature } from './feature.js';
