@@ -25,7 +25,8 @@ export interface DataApiOptions {
   print?: (msg: string) => void;
 }
 
-class ApiError extends Error {
+/** An error in OPA's REST shape: an HTTP status and one of OPA's codes. */
+export class OpaApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
@@ -41,7 +42,8 @@ function send(res: ServerResponse, status: number, body: string): void {
   res.end(body);
 }
 
-function sendError(res: ServerResponse, e: ApiError): void {
+/** Answers with OPA's error body `{"code", "message"}`. */
+export function sendOpaError(res: ServerResponse, e: OpaApiError): void {
   send(res, e.status, JSON.stringify({ code: e.code, message: e.message }));
 }
 
@@ -52,7 +54,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > limit) {
-        reject(new ApiError(413, 'invalid_parameter', `request body exceeds ${limit} bytes`));
+        reject(new OpaApiError(413, 'invalid_parameter', `request body exceeds ${limit} bytes`));
         req.destroy();
         return;
       }
@@ -67,18 +69,53 @@ function parseJSON(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new ApiError(400, 'invalid_parameter', `${what}: ${(e as Error).message}`);
+    throw new OpaApiError(400, 'invalid_parameter', `${what}: ${(e as Error).message}`);
   }
 }
 
-/** Maps an engine error to OPA's response codes. */
-function apiError(e: unknown): ApiError {
-  if (RegoError.isRegoError(e)) {
-    if (e.regoCode.startsWith('rego_')) return new ApiError(400, 'invalid_parameter', e.message);
-    return new ApiError(500, 'internal_error', e.message);
+/**
+ * Reads an OPA Data API request: the document path under `prefix` and the input
+ * (POST body `{"input": …}`, or `?input=` JSON on GET). Throws OpaApiError for
+ * malformed requests, as OPA answers them.
+ */
+export async function readDataRequest(
+  req: IncomingMessage,
+  url: URL,
+  prefix: string,
+  limit: number,
+): Promise<{ path: string[]; input: unknown }> {
+  const rest = url.pathname.slice(prefix.length).replace(/^\/+|\/+$/g, '');
+  let path: string[];
+  try {
+    path = rest === '' ? [] : rest.split('/').map((s) => decodeURIComponent(s));
+  } catch {
+    throw new OpaApiError(400, 'invalid_parameter', `path is not valid percent-encoding: ${rest}`);
   }
-  if (e instanceof ApiError) return e;
-  return new ApiError(500, 'internal_error', e instanceof Error ? e.message : String(e));
+  let input: unknown;
+  if (req.method === 'POST') {
+    const text = await readBody(req, limit);
+    if (text.trim() !== '') {
+      const body = parseJSON(text, 'body contains malformed input document');
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        throw new OpaApiError(400, 'invalid_parameter', 'body must be an object with an "input" member');
+      }
+      input = (body as Record<string, unknown>).input;
+    }
+  } else {
+    const q = url.searchParams.get('input');
+    if (q !== null) input = parseJSON(q, 'input parameter is not JSON');
+  }
+  return { path, input };
+}
+
+/** Maps an engine error to OPA's response codes. */
+function apiError(e: unknown): OpaApiError {
+  if (RegoError.isRegoError(e)) {
+    if (e.regoCode.startsWith('rego_')) return new OpaApiError(400, 'invalid_parameter', e.message);
+    return new OpaApiError(500, 'internal_error', e.message);
+  }
+  if (e instanceof OpaApiError) return e;
+  return new OpaApiError(500, 'internal_error', e instanceof Error ? e.message : String(e));
 }
 
 /**
@@ -94,28 +131,13 @@ export function createDataApiHandler(
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) {
-      throw new ApiError(404, 'resource_not_found', `no such path: ${url.pathname}`);
+      throw new OpaApiError(404, 'resource_not_found', `no such path: ${url.pathname}`);
     }
     if (req.method !== 'GET' && req.method !== 'POST') {
       res.setHeader('allow', 'GET, POST');
-      throw new ApiError(405, 'method_not_allowed', `method ${req.method} not allowed`);
+      throw new OpaApiError(405, 'method_not_allowed', `method ${req.method} not allowed`);
     }
-    const rest = url.pathname.slice(prefix.length).replace(/^\/+|\/+$/g, '');
-    const path = rest === '' ? [] : rest.split('/').map((s) => decodeURIComponent(s));
-    let input: unknown;
-    if (req.method === 'POST') {
-      const text = await readBody(req, limit);
-      if (text.trim() !== '') {
-        const body = parseJSON(text, 'body contains malformed input document');
-        if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-          throw new ApiError(400, 'invalid_parameter', 'body must be an object with an "input" member');
-        }
-        input = (body as Record<string, unknown>).input;
-      }
-    } else {
-      const q = url.searchParams.get('input');
-      if (q !== null) input = parseJSON(q, 'input parameter is not JSON');
-    }
+    const { path, input } = await readDataRequest(req, url, prefix, limit);
     const opts: EvalOptions = {
       strictBuiltinErrors: url.searchParams.has('strict-builtin-errors'),
       bigint: true,
@@ -130,6 +152,6 @@ export function createDataApiHandler(
     send(res, 200, result === undefined ? '{}' : `{"result":${toJSONText(result, pretty)}}`);
   };
   return (req, res) => {
-    handle(req, res).catch((e: unknown) => sendError(res, apiError(e)));
+    handle(req, res).catch((e: unknown) => sendOpaError(res, apiError(e)));
   };
 }

@@ -9,7 +9,13 @@
 export type { CompileOptions, ModuleSource } from './compile/compiler.js';
 export { RegoError, type RegoErrorCode, type RegoErrorDetail, type RegoLocation } from './errors.js';
 export type { BudgetOptions } from './eval/ctx.js';
-export { createDataApiHandler, type DataApiOptions } from './http.js';
+export {
+  createDataApiHandler,
+  type DataApiOptions,
+  OpaApiError,
+  readDataRequest,
+  sendOpaError,
+} from './http.js';
 export {
   CompiledPolicy,
   compile,

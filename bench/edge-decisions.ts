@@ -1,0 +1,278 @@
+/**
+ * Edge decision figures: latency (p50/p99) of `POST /v1/data/<path>` on an agent's
+ * local API — the way a workload asks — and decisions/s in-process (with the decision
+ * log, and the bare engine for reference). `edgewise hub` and `edgewise agent` run as
+ * child processes (the CLI, so this also exercises its wiring); the agent gets the
+ * examples' policy ConfigMaps over the link and is measured linked (its decision log
+ * shipping to the hub) and after the hub is killed. The in-process figures come from
+ * a second agent started in this process.
+ *
+ *   npx tsc -p . && node dist/bench/edge-decisions.js [--requests=20000] [--iterations=200000] [--concurrency=16]
+ *
+ * Prints a table and writes bench/results/edge-decisions.json.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import YAML from 'yaml';
+import { Agent } from '../src/agent/agent.js';
+import { EdgePolicyFeature } from '../src/agent/edge-policy/index.js';
+import type { KubeObject } from '../src/api/object.js';
+import {
+  createToken,
+  freePort,
+  killAll,
+  startAgentProcess,
+  startHubProcess,
+  stop,
+  waitFor,
+} from '../test/support/fleet.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+const EDU_INPUT = {
+  action: 'join',
+  user: { role: 'student', id: 'stu-42' },
+  course: {
+    id: 'math-101',
+    status: 'active',
+    capacity: 30,
+    students: Array.from({ length: 24 }, (_, i) => `stu-${i}`),
+  },
+};
+const CALL_INPUT = {
+  action: 'video_call',
+  user: { role: 'authorized_medical_staff', id: 'dr-7' },
+  patient: { id: 'p-9', consent: true },
+  data_stays_local: true,
+};
+
+function arg(name: string, fallback: number): number {
+  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return hit ? Number(hit.slice(name.length + 3)) : fallback;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+interface Row {
+  name: string;
+  decision: unknown;
+  requests: number;
+  concurrency: number;
+  p50_us: number;
+  p99_us: number;
+  per_s: number;
+}
+
+function row(
+  name: string,
+  decision: unknown,
+  samples: Float64Array,
+  seconds: number,
+  concurrency: number,
+): Row {
+  const sorted = samples.slice().sort();
+  return {
+    name,
+    decision,
+    requests: samples.length,
+    concurrency,
+    p50_us: Number(percentile(sorted, 50).toFixed(2)),
+    p99_us: Number(percentile(sorted, 99).toFixed(2)),
+    per_s: Math.round(samples.length / seconds),
+  };
+}
+
+/** Keep-alive connections, fresh for each measurement (a server closes idle ones after 5 s). */
+let keepAlive = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+function get(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve(text));
+      })
+      .on('error', reject);
+  });
+}
+
+function post(url: string, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method: 'POST', agent: keepAlive, headers: { 'Content-Type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(text) : reject(new Error(`${res.statusCode}: ${text}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** `requests` POSTs from `concurrency` clients, each timed from send to full response. */
+async function measureHttp(
+  name: string,
+  url: string,
+  body: string,
+  requests: number,
+  concurrency: number,
+): Promise<Row> {
+  keepAlive.destroy();
+  keepAlive = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  for (let i = 0; i < Math.min(2000, requests); i++) await post(url, body);
+  const samples = new Float64Array(requests);
+  let next = 0;
+  let decision: unknown;
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= requests) return;
+        const t0 = process.hrtime.bigint();
+        const text = await post(url, body);
+        samples[i] = Number(process.hrtime.bigint() - t0) / 1000;
+        if (i === 0) decision = (JSON.parse(text) as { result?: unknown }).result;
+      }
+    }),
+  );
+  return row(name, decision, samples, Number(process.hrtime.bigint() - start) / 1e9, concurrency);
+}
+
+function measureInProcess(name: string, run: () => unknown, iterations: number): Row {
+  const decision = run();
+  for (let i = 0; i < Math.min(20_000, iterations); i++) run();
+  const samples = new Float64Array(iterations);
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i++) {
+    const t0 = process.hrtime.bigint();
+    run();
+    samples[i] = Number(process.hrtime.bigint() - t0) / 1000;
+  }
+  return row(name, decision, samples, Number(process.hrtime.bigint() - start) / 1e9, 1);
+}
+
+async function main(): Promise<void> {
+  const requests = arg('requests', 20_000);
+  const iterations = arg('iterations', 200_000);
+  const concurrency = arg('concurrency', 16);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'edgewise-bench-decisions-'));
+  try {
+    const hub = await startHubProcess(path.join(root, 'hub'), await freePort(), []);
+    // The node under test: `edgewise agent` as its own process, the way workloads reach it.
+    const node = await startAgentProcess(path.join(root, 'node'), {
+      hubUrl: hub.url,
+      token: await createToken(hub.client),
+      name: 'bench-node',
+      labels: 'node-type=edge',
+    });
+    // pino writes asynchronously: the line may follow the "running" the start waited for.
+    const localApi = await waitFor(
+      'the local API address in the agent log',
+      () => /"localApi":"(http:[^"]+)"/.exec(node.output())?.[1],
+      10_000,
+    );
+    const manifests = path.join(repo, 'examples', 'policy', 'manifests');
+    for (const file of fs.readdirSync(manifests)) {
+      for (const doc of YAML.parseAllDocuments(fs.readFileSync(path.join(manifests, file), 'utf8'))) {
+        const cm = doc.toJS() as KubeObject;
+        await hub.client.request('POST', `/api/v1/namespaces/${cm.metadata.namespace}/configmaps`, {
+          contentType: 'application/json',
+          body: JSON.stringify(cm),
+        });
+      }
+    }
+    // A second agent in this process, for the in-process figures.
+    const policy = new EdgePolicyFeature({ maxDecisions: 10_000_000 });
+    const inProcess = await Agent.start({
+      hubUrl: hub.url,
+      token: await createToken(hub.client),
+      name: 'bench-inprocess',
+      dataDir: path.join(root, 'inprocess'),
+      address: '127.0.0.1',
+      labels: { 'node-type': 'edge' },
+      logger: pino({ level: 'silent' }),
+      drivers: [],
+      features: [policy],
+    });
+    const edu = JSON.stringify({ input: EDU_INPUT });
+    const call = JSON.stringify({ input: CALL_INPUT });
+    const eduUrl = `${localApi}/v1/data/education/allow`;
+    const callUrl = `${localApi}/v1/data/healthcare/telemedicine/allow`;
+    await waitFor('the example policies on both nodes', async () =>
+      policy.decide(['education', 'allow'], EDU_INPUT).result === true &&
+      (await post(callUrl, call).catch(() => '')).includes('"result":true')
+        ? true
+        : undefined,
+    );
+    const rows: Row[] = [];
+    rows.push(await measureHttp('HTTP education/allow, linked', eduUrl, edu, requests, 1));
+    rows.push(await measureHttp('HTTP telemedicine/allow, linked', callUrl, call, requests, 1));
+    rows.push(await measureHttp('HTTP education/allow, linked', eduUrl, edu, requests, concurrency));
+    // The hub goes away (killed, as a lost uplink looks to the node): the site keeps deciding.
+    await stop(hub.child, 'SIGKILL');
+    rows.push(await measureHttp('HTTP education/allow, hub down', eduUrl, edu, requests, 1));
+    rows.push(await measureHttp('HTTP education/allow, hub down', eduUrl, edu, requests, concurrency));
+    rows.push(
+      measureInProcess(
+        'in-process decide() with decision log',
+        () => policy.decide(['education', 'allow'], EDU_INPUT).result,
+        iterations,
+      ),
+    );
+    const bundle = policy.bundle;
+    rows.push(
+      measureInProcess(
+        'in-process engine only (no log)',
+        () => bundle.policy.evalPath(['education', 'allow'], { input: EDU_INPUT, data: bundle.data }),
+        iterations,
+      ),
+    );
+    const nodeStatus = JSON.parse(await get(`${localApi}/edgewise/v1/policy`)) as {
+      decisions: { pending: number; dropped: number };
+    };
+    await inProcess.close();
+    await stop(node.child);
+    report(rows, { requests, iterations, concurrency, nodeDecisionLog: nodeStatus.decisions });
+  } finally {
+    killAll(root);
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function report(rows: Row[], run: Record<string, unknown>): void {
+  console.log('| decision | result | concurrency | p50 µs | p99 µs | decisions/s |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: |');
+  for (const r of rows)
+    console.log(
+      `| ${r.name} | ${JSON.stringify(r.decision)} | ${r.concurrency} | ${r.p50_us} | ${r.p99_us} | ${r.per_s.toLocaleString('en-US')} |`,
+    );
+  console.log(`the node's decision log after the run: ${JSON.stringify(run.nodeDecisionLog)}`);
+  const out = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    ...run,
+    rows,
+  };
+  const file = path.join(repo, 'bench', 'results', 'edge-decisions.json');
+  fs.writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  console.log(`wrote ${path.relative(repo, file)}`);
+}
+
+await main();
