@@ -37,3 +37,24 @@ export interface Sink {
 export function dedupKey(record: Pick<SinkRecord, 'node' | 'epoch' | 'stream' | 'seq'>): string {
   return `${record.node}/${record.epoch}/${record.stream}/${record.seq}`;
 }
+
+/*
+ * How the hub's data ingest drives sinks (src/hub/ingest/sink-factory.ts, ingest.ts):
+ *
+ * - A DataSync's `spec.sink.<type>` becomes the options of `SINK_TYPES[type].create`
+ *   (src/hub/ingest/sinks/index.ts), except `secretRef: {name}`, which is removed and
+ *   replaced by the keys of that Secret (same namespace) — credentials stay out of the
+ *   manifest. Admission calls `create` and `close` to validate (no delivery), so a
+ *   sink must not connect before its first `deliver`.
+ * - One instance per DataSync generation; `close()` when the DataSync changes or is
+ *   deleted (after deliveries in flight finish) and when the hub stops.
+ * - `deliver` gets one (node, epoch, stream) at a time, in sequence order, never two
+ *   batches of the same stream at once; batches of other streams and nodes may be in
+ *   flight concurrently. Records the hub already committed never reach it again.
+ * - Any throw holds delivery: the agent is told `sink-unavailable` with a back-off and
+ *   keeps the records (the backlog stays at the edge; the hub queues nothing).
+ * - The hub advances its ledger right after `deliver` resolves; only a hub crash in
+ *   between makes it deliver those records again — with the same dedupKey, which
+ *   JetStream (Nats-Msg-Id) and PostgreSQL (primary key) absorb and RabbitMQ/MQTT
+ *   consumers can use.
+ */
