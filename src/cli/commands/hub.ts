@@ -1,7 +1,6 @@
 /** `edgewise hub`: run a hub on this machine. */
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { createHub, listenHub, parseListen } from '../../hub/hub.js';
 import type { CliContext } from '../context.js';
 import { installCliConfig } from '../install-config.js';
 import { waitForSignal } from '../wait-for-signal.js';
@@ -52,6 +51,8 @@ export function registerHub(program: Command, context: () => CliContext): void {
     .option('--log-level <level>', 'trace | debug | info | warn | error', 'info')
     .action(async (opts: HubCommandOptions) => {
       const ctx = context();
+      const { createHub, listenHub, parseListen } = await import('../../hub/hub.js');
+      const { hubFeatures } = await import('../features.js');
       const listen = parseListen(opts.listen);
       const logger = pino({ level: opts.logLevel });
       const hub = await createHub({
@@ -59,6 +60,7 @@ export function registerHub(program: Command, context: () => CliContext): void {
         logger,
         ...(opts.store && { store: opts.store }),
         sans: [listen.host, ...opts.tlsSan],
+        features: await hubFeatures({ ...(opts.store && { store: opts.store }) }),
         fleet: {
           heartbeatSeconds: seconds(opts.heartbeatSeconds, '--heartbeat-seconds'),
           nodeLifecycle: {
