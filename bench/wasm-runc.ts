@@ -18,7 +18,6 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MemoryPool } from '../src/runtime/wasm/exec/memory-pool.js';
 import { runGuest } from '../src/runtime/wasm/exec/run.js';
 import { ModuleCache, sha256Digest } from '../src/runtime/wasm/module/cache.js';
 import { arg, HELLO, printTable, readModule, summarize, writeResult } from './wasm-common.js';
@@ -68,24 +67,19 @@ try {
 
   const bytes = readModule(HELLO);
   const compiled = await new ModuleCache().acquire(bytes, sha256Digest(bytes), 64 << 20, 'hello');
-  const memories = new MemoryPool();
   const wasm: number[] = [];
   for (let i = 0; i < 1000; i++) {
     const t = process.hrtime.bigint();
-    runGuest(
-      compiled.module,
-      {
-        entrypoint: '_start',
-        args: ['/'],
-        env: [],
-        stdin: new Uint8Array(0),
-        preopens: [],
-        stdoutLimit: 1 << 20,
-        stderrLimit: 1 << 16,
-        memory: compiled.memory,
-      },
-      memories,
-    );
+    runGuest(compiled.module, {
+      entrypoint: '_start',
+      argv: '/\0',
+      environ: '',
+      stdin: new Uint8Array(0),
+      preopens: [],
+      stdoutLimit: 1 << 20,
+      stderrLimit: 1 << 16,
+      memory: compiled.memory,
+    });
     wasm.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
   const c = summarize(samples);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WASI as NodeWasi } from 'node:wasi';
 import { File, OpenFile, WASI as ShimWasi } from '@bjorn3/browser_wasi_shim';
+import { cstrings } from '../src/runtime/wasm/exec/job.js';
 import { runGuest } from '../src/runtime/wasm/exec/run.js';
 import { WA } from '../src/runtime/wasm/wa.js';
 import { arg, HELLO, printTable, readModule, summarize, writeResult } from './wasm-common.js';
@@ -33,8 +34,8 @@ function time(fn: () => string): { samples: number[]; body: string } {
 const ours = time(() => {
   const r = runGuest(module, {
     entrypoint: '_start',
-    args: ['/'],
-    env,
+    argv: cstrings(['/']),
+    environ: cstrings(env),
     stdin: new Uint8Array(0),
     preopens: [],
     stdoutLimit: 1 << 20,

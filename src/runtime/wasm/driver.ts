@@ -15,7 +15,7 @@ import type {
   WorkloadStatus,
 } from '../driver.js';
 import { InlineRunner } from './exec/inline.js';
-import type { GuestRunner } from './exec/job.js';
+import { cstrings, type GuestRunner } from './exec/job.js';
 import { WorkerPool } from './exec/pool.js';
 import { WorkloadLog } from './logs.js';
 import { type CompiledModule, ModuleCache, sha256Digest } from './module/cache.js';
@@ -42,7 +42,8 @@ export class WasmDriver implements RuntimeDriver {
   private readonly failed = new Map<string, WorkloadStatus>();
   private readonly listeners: StatusListener[] = [];
   private runnerInstance: GuestRunner | undefined;
-  private poolSize = 1;
+  /** Guests that can run at once (workers), and jobs the runner can hold at once. */
+  private capacity = { workers: 1, jobs: 1 };
 
   constructor(options: WasmDriverOptions = {}) {
     this.options = resolveWasmDriverOptions(options);
@@ -53,13 +54,14 @@ export class WasmDriver implements RuntimeDriver {
     if (!this.runnerInstance) {
       if (this.options.runner) {
         this.runnerInstance = this.options.runner;
-        this.poolSize = this.options.workers ?? 2;
+        const workers = this.options.workers ?? 2;
+        this.capacity = { workers, jobs: workers };
       } else if (this.options.isolation === 'inline') {
         this.runnerInstance = new InlineRunner();
-        this.poolSize = 1;
+        this.capacity = { workers: 1, jobs: 1 };
       } else {
         const pool = new WorkerPool(this.options.workers ? { size: this.options.workers } : {});
-        this.poolSize = pool.size;
+        this.capacity = { workers: pool.size, jobs: pool.capacity };
         this.runnerInstance = pool;
       }
     }
@@ -135,7 +137,7 @@ export class WasmDriver implements RuntimeDriver {
         maxFileBytes: this.options.maxLogFileBytes,
       });
       const routes = await this.routesOf(compiled, spec, preopens);
-      return new WasmWorkload(spec, compiled, preopens, routes, log, runner, this.options, this.poolSize);
+      return new WasmWorkload(spec, compiled, preopens, routes, log, runner, this.options, this.capacity);
     } catch (err) {
       await log?.close();
       this.releaseModule(compiled.key);
@@ -156,8 +158,8 @@ export class WasmDriver implements RuntimeDriver {
       compiled.module,
       {
         entrypoint: '_routes',
-        args: [],
-        env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+        argv: '',
+        environ: cstrings(Object.entries(spec.env).map(([k, v]) => `${k}=${v}`)),
         stdin: new Uint8Array(0),
         preopens,
         stdoutLimit: 64 * 1024,

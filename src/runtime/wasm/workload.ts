@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { HttpHandler, WorkloadSpec, WorkloadStatus } from '../driver.js';
-import type { GuestJob, GuestResult, GuestRunner } from './exec/job.js';
+import type { GuestJob, GuestResult, GuestRunner, RunOptions } from './exec/job.js';
 import { failed } from './exec/job.js';
 import { Limiter } from './exec/limiter.js';
 import type { WorkloadLog } from './logs.js';
@@ -36,13 +36,16 @@ export class WasmWorkload {
     readonly log: WorkloadLog,
     private readonly runner: GuestRunner,
     private readonly options: ResolvedWasmDriverOptions,
-    poolSize: number,
+    capacity: { workers: number; jobs: number },
   ) {
     const cpu = spec.limits.cpuMillis;
-    // A workload limited to N millicores never holds more than ceil(N/1000) workers,
-    // so one runaway workload cannot take every core of the pool.
+    // A workload limited to N millicores runs on at most ceil(N/1000) workers at once
+    // (its requests queue up on those), so one runaway workload cannot take every core
+    // of the pool. Without a CPU limit it may fill the pool, queues included.
+    const workers =
+      cpu === undefined ? capacity.workers : Math.max(1, Math.min(capacity.workers, Math.ceil(cpu / 1000)));
     this.limiter = new Limiter(
-      cpu === undefined ? poolSize : Math.max(1, Math.min(poolSize, Math.ceil(cpu / 1000))),
+      Math.max(1, Math.floor((capacity.jobs / capacity.workers) * workers)),
       options.maxQueuePerWorkload,
     );
     // …and its per-request budget shrinks with its share of a core.
@@ -53,13 +56,17 @@ export class WasmWorkload {
             options.minRequestTimeoutMs,
             Math.round(options.requestTimeoutMs * Math.min(1, cpu / 1000)),
           );
+    this.runOptions = {
+      timeoutMs: this.timeoutMs,
+      group: cpu === undefined ? undefined : { key: this, workers },
+    };
     this.status = { state: 'running', ready: true, startedAt: new Date().toISOString() };
     for (const port of spec.ports) {
       if (port.protocol !== 'TCP') continue;
       this.handlers.set(
         port.containerPort,
         createWagiHandler({
-          invoke: (inv) => this.invoke(inv),
+          invoke: (inv, done) => this.invoke(inv, done),
           routes,
           server: { defaultHost: `localhost:${port.hostPort}`, tls: false, moduleEnv: spec.env },
           maxRequestBytes: options.maxRequestBytes,
@@ -69,31 +76,39 @@ export class WasmWorkload {
     }
   }
 
-  job(inv: Pick<WagiInvocation, 'entrypoint' | 'args' | 'env' | 'stdin'>): GuestJob {
+  job(inv: WagiInvocation): GuestJob {
     return {
       entrypoint: inv.entrypoint,
-      args: inv.args,
-      env: inv.env,
+      argv: inv.argv,
+      environ: inv.environ,
       stdin: inv.stdin,
       preopens: this.preopens,
       stdoutLimit: this.options.maxResponseBytes,
       stderrLimit: this.options.maxStderrBytes,
       memory: this.compiled.memory,
+      cgi: true,
     };
   }
 
-  async invoke(inv: WagiInvocation): Promise<GuestResult> {
-    if (this.stopped) return failed('overloaded', 'workload is stopping');
-    const release = await this.limiter.acquire();
-    if (!release) return failed('overloaded', `workload ${this.spec.id} has too many requests waiting`);
-    try {
-      return await this.runner.run(this.compiled.key, this.compiled.module, this.job(inv), {
-        timeoutMs: this.timeoutMs,
-      });
-    } finally {
-      release();
+  invoke(inv: WagiInvocation, done: (result: GuestResult) => void): void {
+    if (this.stopped) {
+      done(failed('overloaded', 'workload is stopping'));
+      return;
+    }
+    if (!this.limiter.enter(() => this.runHeld(inv, done))) {
+      done(failed('overloaded', `workload ${this.spec.id} has too many requests waiting`));
     }
   }
+
+  /** Runs with a concurrency slot held; the slot is given back when the run ends. */
+  private runHeld(inv: WagiInvocation, done: (result: GuestResult) => void): void {
+    this.runner.submit(this.compiled.key, this.compiled.module, this.job(inv), this.runOptions, (result) => {
+      this.limiter.release();
+      done(result);
+    });
+  }
+
+  private readonly runOptions: RunOptions;
 
   private record(result: GuestResult, req: IncomingMessage, status: number): void {
     this.counters.requests++;

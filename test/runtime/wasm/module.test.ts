@@ -1,10 +1,18 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { EdgewiseError } from '../../../src/api/errors.js';
-import { capMemory, checkHeader, WASM_PAGE } from '../../../src/runtime/wasm/module/binary.js';
+import { capMemory, checkHeader, importMemory, WASM_PAGE } from '../../../src/runtime/wasm/module/binary.js';
 import { ModuleCache } from '../../../src/runtime/wasm/module/cache.js';
-import { WA } from '../../../src/runtime/wasm/wa.js';
+import { mergeDataSegments } from '../../../src/runtime/wasm/module/data-segments.js';
+import { WA, type WasmMemory } from '../../../src/runtime/wasm/wa.js';
 import { wat } from '../../support/wasm.js';
+
+/** Repository root (tests run from dist/test/runtime/wasm/). */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 
 describe('module binary handling', () => {
   it('recognises Wasm, components and everything else', async () => {
@@ -56,5 +64,81 @@ describe('module binary handling', () => {
       /not a WebAssembly module/,
     );
     assert.equal(cache.size, 1);
+  });
+});
+
+describe('data segment merging', () => {
+  /** Instantiates `bytes` with stub imports and returns what its memory holds afterwards. */
+  function memoryAfterInstantiation(bytes: Uint8Array, imported = { initial: 1, maximum: 1 }): Buffer {
+    const module = new WA.Module(bytes);
+    let memory: WasmMemory | undefined;
+    const imports: Record<string, Record<string, unknown>> = {};
+    for (const imp of WA.Module.imports(module)) {
+      imports[imp.module] ??= {};
+      const slot = imports[imp.module] as Record<string, unknown>;
+      if (imp.kind === 'memory') {
+        memory = new WA.Memory(imported);
+        slot[imp.name] = memory;
+      } else {
+        slot[imp.name] = () => 0;
+      }
+    }
+    const instance = new WA.Instance(module, imports);
+    const exported = instance.exports.memory as WasmMemory | undefined;
+    return Buffer.from((memory ?? exported)?.buffer ?? new ArrayBuffer(0));
+  }
+
+  it('leaves memory exactly as the original segments would, for the example services', () => {
+    for (const name of [
+      'hello/hello',
+      'supply-chain/tracker',
+      'education/courses',
+      'telemedicine/signalling',
+    ]) {
+      const file = path.join(ROOT, `examples/${name}.wasm`);
+      if (!existsSync(file)) {
+        execFileSync(process.execPath, [path.join(ROOT, 'scripts/build-examples.mjs')], { stdio: 'inherit' });
+      }
+      const capped = importMemory(readFileSync(file), 1024, name);
+      const shape = { initial: capped.minPages, maximum: capped.maxPages ?? capped.minPages };
+      const merged = mergeDataSegments(capped.bytes, name);
+      assert.notEqual(merged, capped.bytes, `${name}: merged`);
+      const before = memoryAfterInstantiation(capped.bytes, shape);
+      assert.ok(before.equals(memoryAfterInstantiation(merged, shape)), `${name}: same memory`);
+    }
+  });
+
+  it('keeps the later segment where segments overlap', async () => {
+    for (const order of [
+      '(data (i32.const 10) "aaaa") (data (i32.const 12) "bb")',
+      '(data (i32.const 12) "bb") (data (i32.const 10) "aaaa")',
+    ]) {
+      const bytes = await wat(`(module (memory (export "memory") 1) ${order} (data (i32.const 40) "c"))`);
+      const merged = mergeDataSegments(bytes, 'm');
+      assert.notEqual(merged, bytes);
+      assert.ok(memoryAfterInstantiation(merged).equals(memoryAfterInstantiation(bytes)), order);
+    }
+  });
+
+  it('still fails instantiation when a segment is out of bounds', async () => {
+    const bytes = await wat(
+      '(module (memory (export "memory") 1) (data (i32.const 65530) "abc") (data (i32.const 65535) "de"))',
+    );
+    const merged = mergeDataSegments(bytes, 'm');
+    assert.notEqual(merged, bytes);
+    assert.throws(() => memoryAfterInstantiation(bytes));
+    assert.throws(() => memoryAfterInstantiation(merged));
+  });
+
+  it('leaves modules alone whose segments are passive, global-based or named by instructions', async () => {
+    for (const source of [
+      '(module (memory 1) (data "x") (data (i32.const 0) "y") (data (i32.const 1) "z"))',
+      '(module (import "env" "g" (global i32)) (memory 1) (data (global.get 0) "x") (data (i32.const 9) "y"))',
+      `(module (memory 1) (data (i32.const 0) "a") (data (i32.const 8) "b")
+         (func (export "f") (data.drop 1)))`,
+    ]) {
+      const bytes = await wat(source);
+      assert.equal(mergeDataSegments(bytes, 'm'), bytes, source);
+    }
   });
 });

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildWagiInvocation, percentDecodeLossy } from '../../../src/runtime/wasm/wagi/request.js';
-import { INSUFFICIENT_HEADERS, parseCgiOutput } from '../../../src/runtime/wasm/wagi/response.js';
+import {
+  buildWagiInvocation,
+  CgiEnvironment,
+  percentDecodeLossy,
+} from '../../../src/runtime/wasm/wagi/request.js';
+import {
+  INSUFFICIENT_HEADERS,
+  parseCgiOutput,
+  readCgiHead,
+} from '../../../src/runtime/wasm/wagi/response.js';
 import { findRoute, RoutePattern, routeTable } from '../../../src/runtime/wasm/wagi/routes.js';
 
 const out = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
@@ -49,6 +57,20 @@ describe('WAGI CGI response parsing', () => {
     const bad = parseCgiOutput(new Uint8Array([0xff, 0xfe, 0x3a, 0x0a, 0x0a]));
     assert.equal(bad.ok, false);
     assert.equal((bad as { status: number }).status, 500);
+  });
+
+  it('reads the head once per distinct head, drops framing headers and finds the body', () => {
+    for (let i = 0; i < 3; i++) {
+      const stdout = out(`Content-Type: text/plain\nContent-Length: 999\nX-N: 1\n\nbody ${i}`);
+      const { head, bodyStart } = readCgiHead(stdout);
+      assert.deepEqual(head, { status: 200, headers: ['content-type', 'text/plain', 'x-n', '1'] });
+      assert.equal(Buffer.from(stdout.subarray(bodyStart)).toString(), `body ${i}`);
+    }
+    const broken = readCgiHead(out('no head at all'));
+    assert.deepEqual(broken.head, { status: 500, headers: [], error: INSUFFICIENT_HEADERS });
+    const bad = readCgiHead(out('Status: nope\n\nbody'));
+    assert.equal(bad.head.status, 502);
+    assert.equal(bad.bodyStart, 'Status: nope\n\nbody'.length, 'an error answer carries no guest body');
   });
 
   it('drops invalid header names and lines without a colon; the last duplicate wins', () => {
@@ -118,6 +140,48 @@ describe('WAGI request environment', () => {
     assert.equal(e.HTTP_USER_AGENT, 'ua');
     assert.equal(e.HTTP_CONNECTION, undefined);
     assert.equal(e.CONTENT_LENGTH, '5');
+  });
+
+  it('gives every variable once: later headers win, and headers win over workload variables', () => {
+    const { env: list } = buildWagiInvocation(
+      {
+        method: 'GET',
+        url: '/static/x',
+        headers: { 'x-a': '1', x_a: '2', foo: 'from-request', 'content-type': 'text/plain' },
+        httpVersion: '1.1',
+        remoteAddress: '10.0.0.1',
+        bodyLength: 0,
+      },
+      { ...base, moduleEnv: { HTTP_FOO: 'from-workload', HTTP_BAR: 'kept', QUERY_STRING: 'shadowed' } },
+    );
+    const names = list.map((kv) => kv.slice(0, kv.indexOf('=')));
+    assert.deepEqual(names.length, new Set(names).size, `no duplicates in ${names.join(' ')}`);
+    const e = env(list);
+    assert.equal(e.HTTP_X_A, '2', 'X-A and X_A both map to HTTP_X_A; the later one wins');
+    assert.equal(e.HTTP_FOO, 'from-request');
+    assert.equal(e.HTTP_BAR, 'kept');
+    assert.equal(e.QUERY_STRING, '');
+    assert.equal(e.HTTP_CONTENT_TYPE, 'text/plain');
+  });
+
+  it('renders the same environment for repeated requests with different hosts', () => {
+    const environment = new CgiEnvironment(base);
+    const request = (host: string | undefined) => ({
+      method: 'GET',
+      url: '/static/q?x',
+      headers: host === undefined ? {} : { host },
+      httpVersion: '1.1',
+      remoteAddress: '::1',
+      bodyLength: 0,
+    });
+    for (const host of ['a.example:81', 'b.example', undefined, 'a.example:81']) {
+      const { argv, environ } = environment.build(request(host));
+      assert.equal(argv, '/static/q\0x\0');
+      const e = env(environ.split('\0').slice(0, -1));
+      const want =
+        host === undefined ? ['localhost', '8080'] : [host.split(':')[0], host.split(':')[1] ?? '8080'];
+      assert.deepEqual([e.SERVER_NAME, e.SERVER_PORT], want, String(host));
+    }
   });
 
   it('decodes percent escapes lossily like WAGI', () => {

@@ -3,15 +3,28 @@
  * returns blocks that thread for good: for benchmarks and trusted modules only.
  */
 import type { WasmModule } from '../wa.js';
-import type { GuestJob, GuestResult, GuestRunner } from './job.js';
-import { MemoryPool } from './memory-pool.js';
-import { runGuest } from './run.js';
+import type { GuestJob, GuestResult, GuestRunner, RunOptions } from './job.js';
+import { encodeJob, GuestExecutor, ownResult, resultParts } from './run.js';
 
 export class InlineRunner implements GuestRunner {
-  private readonly memories = new MemoryPool();
+  private readonly executor = new GuestExecutor();
 
   run(_key: string, module: WasmModule, job: GuestJob): Promise<GuestResult> {
-    return Promise.resolve(runGuest(module, job, this.memories));
+    return Promise.resolve(this.runNow(module, job));
+  }
+
+  submit(
+    _key: string,
+    module: WasmModule,
+    job: GuestJob,
+    _options: RunOptions,
+    done: (result: GuestResult) => void,
+  ): void {
+    done(this.runNow(module, job));
+  }
+
+  private runNow(module: WasmModule, job: GuestJob): GuestResult {
+    return ownResult(resultParts(this.executor.run(module, encodeJob(job)), job.cgi));
   }
 
   forget(): void {}

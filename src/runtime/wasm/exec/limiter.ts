@@ -9,27 +9,27 @@ export class Limiter {
     readonly maxQueue: number,
   ) {}
 
-  /** Resolves with a release function, or undefined when the queue is full. */
-  acquire(): Promise<(() => void) | undefined> {
+  /**
+   * Calls `start` now if a slot is free, else once one is (in arrival order); returns
+   * false, without calling it, when the queue is full. Callbacks, not promises: this
+   * sits on every request's path.
+   */
+  enter(start: () => void): boolean {
     if (this.running < this.max) {
       this.running++;
-      return Promise.resolve(this.releaser());
+      start();
+      return true;
     }
-    if (this.waiting.length >= this.maxQueue) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      this.waiting.push(() => resolve(this.releaser()));
-    });
+    if (this.waiting.length >= this.maxQueue) return false;
+    this.waiting.push(start);
+    return true;
   }
 
-  private releaser(): () => void {
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      const next = this.waiting.shift();
-      // Hand the slot straight to the next waiter; `running` stays the same.
-      if (next) next();
-      else this.running--;
-    };
+  /** Gives back a slot taken by enter(); call once per slot. */
+  release(): void {
+    const next = this.waiting.shift();
+    // Hand the slot straight to the next waiter; `running` stays the same.
+    if (next) next();
+    else this.running--;
   }
 }

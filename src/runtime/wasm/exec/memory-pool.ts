@@ -9,21 +9,26 @@ import { WA, type WasmMemory } from '../wa.js';
 
 const PAGE = 65536;
 
+/** Pages fit in 17 bits (at most 65536), so one number keys an (initial, maximum) pair. */
+function shapeKey(shape: { initial: number; maximum: number }): number {
+  return shape.initial * 0x20000 + shape.maximum;
+}
+
 export class MemoryPool {
-  private readonly free = new Map<string, WasmMemory[]>();
+  private readonly free = new Map<number, WasmMemory[]>();
 
   /** @param perShape memories kept per (initial, maximum) pair. */
   constructor(private readonly perShape = 4) {}
 
   take(shape: { initial: number; maximum: number }): WasmMemory {
-    const list = this.free.get(`${shape.initial}:${shape.maximum}`);
+    const list = this.free.get(shapeKey(shape));
     return list?.pop() ?? new WA.Memory({ initial: shape.initial, maximum: shape.maximum });
   }
 
   /** Takes a memory back after its instance finished; grown memories are dropped. */
   give(shape: { initial: number; maximum: number }, memory: WasmMemory): void {
     if (memory.buffer.byteLength !== shape.initial * PAGE) return;
-    const key = `${shape.initial}:${shape.maximum}`;
+    const key = shapeKey(shape);
     let list = this.free.get(key);
     if (!list) {
       list = [];

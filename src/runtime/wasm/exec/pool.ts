@@ -1,13 +1,24 @@
 /**
- * A fixed pool of worker threads running guests. Each worker runs one guest at a
- * time; a guest past its time budget has its worker terminated and replaced, so
- * an infinite loop costs one worker for `timeoutMs` and nothing else.
+ * A fixed pool of worker threads running guests, each guest in a fresh instance.
+ *
+ * Jobs go to a worker through a shared ring and results come back through another
+ * (slot.ts): a request costs no structured clone and no message of its own, and a
+ * worker holds several jobs at once, so it goes straight from one to the next
+ * instead of waiting a round trip through the main thread.
+ *
+ * Runaway guests: one timer watches every worker. A job past its budget has its
+ * worker stopped, terminated and replaced (504); jobs queued behind it that had not
+ * started run elsewhere. A worker whose job has run for `stallMs` gets no new jobs,
+ * and the ones waiting behind that job move to other workers, so one slow guest
+ * delays nobody else's request for longer than that.
  */
 import { availableParallelism } from 'node:os';
-import { type ResourceLimits, Worker } from 'node:worker_threads';
+import type { ResourceLimits } from 'node:worker_threads';
 import type { WasmModule } from '../wa.js';
+import type { Preopen } from '../wasi/host.js';
+import { monotonicMs } from './control.js';
 import { failed, type GuestJob, type GuestResult, type GuestRunner, type RunOptions } from './job.js';
-import type { FromWorker, ToWorker } from './worker.js';
+import { type SlotGroup, type Task, WorkerSlot } from './slot.js';
 
 export interface PoolOptions {
   /** Worker threads. @default max(2, availableParallelism()) */
@@ -16,37 +27,34 @@ export interface PoolOptions {
   maxQueue?: number;
   /** How long a job may wait for a free worker. @default 30000 */
   queueTimeoutMs?: number;
-  /** V8 heap limits per worker (guest linear memory is capped per module instead). */
+  /** V8 heap limits per worker (guest linear memory is capped per module instead). @default 256 MB old, 4 MB young */
   resourceLimits?: ResourceLimits;
+  /** Jobs a worker holds at once (running and queued behind). @default 16 */
+  depth?: number;
+  /** A job running this long makes its worker take no more jobs, and lose those queued. @default 5 */
+  stallMs?: number;
 }
 
-interface Task {
-  key: string;
-  module: WasmModule;
-  job: GuestJob;
-  timeoutMs: number;
-  resolve: (r: GuestResult) => void;
-  queueTimer?: NodeJS.Timeout;
-}
-
-interface Slot {
-  worker: Worker;
-  /** False until the worker thread has loaded and said so. */
-  ready: boolean;
-  modules: Set<string>;
-  task?: Task & { id: number; timer: NodeJS.Timeout };
-}
-
-const WORKER_URL = new URL('./worker.js', import.meta.url);
+/** Room per ring: `depth` jobs of up to ringBytes / 2 each fit with space to spare. */
+const RING_BYTES = 512 * 1024;
 
 export class WorkerPool implements GuestRunner {
-  private readonly slots: Slot[] = [];
-  private readonly queue: Task[] = [];
+  private readonly slots: WorkerSlot[] = [];
+  private queue: Task[] = [];
   private readonly maxQueue: number;
   private readonly queueTimeoutMs: number;
-  private readonly resourceLimits: ResourceLimits;
-  private nextId = 1;
+  private readonly stallMs: number;
+  private readonly slotOptions: { depth: number; ringBytes: number; resourceLimits: ResourceLimits };
+  private readonly moduleIds = new Map<string, number>();
+  private readonly preopenJson = new WeakMap<readonly Preopen[], string>();
+  private readonly readyWaiters: Array<() => void> = [];
+  private readonly groups = new WeakMap<object, SlotGroup>();
+  private nextModuleId = 1;
+  private nextJobId = 1;
   private closed = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerDue = Number.POSITIVE_INFINITY;
+  private bootFailures = 0;
   /** Workers replaced after a timeout or crash, for metrics and tests. */
   replaced = 0;
 
@@ -54,126 +62,293 @@ export class WorkerPool implements GuestRunner {
     const size = options.size ?? Math.max(2, availableParallelism());
     this.maxQueue = options.maxQueue ?? 1024;
     this.queueTimeoutMs = options.queueTimeoutMs ?? 30_000;
-    this.resourceLimits = options.resourceLimits ?? { maxOldGenerationSizeMb: 256 };
-    for (let i = 0; i < size; i++) {
-      const slot = { modules: new Set<string>() } as Slot;
-      this.startWorker(slot);
-      this.slots.push(slot);
-    }
+    this.stallMs = options.stallMs ?? 5;
+    this.slotOptions = {
+      depth: options.depth ?? 16,
+      ringBytes: RING_BYTES,
+      // A small young generation: with a recycled WebAssembly.Memory every instance
+      // survives scavenges until the next full GC (most likely held by the memory's weak
+      // list of its instances, which scavenges do not clear), so each scavenge copies
+      // every instance since the last one. The default size meant 5–25 ms pauses; 4 MB
+      // keeps them near 1 ms for the same total GC time.
+      resourceLimits: options.resourceLimits ?? { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 4 },
+    };
+    for (let i = 0; i < size; i++) this.slots.push(this.newSlot());
   }
 
   get size(): number {
     return this.slots.length;
   }
 
-  run(key: string, module: WasmModule, job: GuestJob, options: RunOptions): Promise<GuestResult> {
-    if (this.closed) return Promise.resolve(failed('overloaded', 'runtime is shutting down'));
-    if (this.queue.length >= this.maxQueue) {
-      return Promise.resolve(failed('overloaded', `${this.queue.length} requests already wait for a worker`));
-    }
+  /** Resolves once every worker thread is up, or the pool is closed (benchmarks and tests wait for it). */
+  ready(): Promise<void> {
+    if (this.slots.every((s) => s.ready)) return Promise.resolve();
     return new Promise((resolve) => {
-      const task: Task = { key, module, job, timeoutMs: options.timeoutMs, resolve };
-      this.queue.push(task);
-      this.pump();
-      if (this.queue.includes(task)) {
-        task.queueTimer = setTimeout(() => {
-          const at = this.queue.indexOf(task);
-          if (at < 0) return;
-          this.queue.splice(at, 1);
-          resolve(failed('overloaded', `no worker became free within ${this.queueTimeoutMs} ms`));
-        }, this.queueTimeoutMs);
-      }
+      // Workers are unref()ed: someone waiting for them must keep the process up.
+      const keepAlive = setInterval(() => {}, 60_000);
+      this.readyWaiters.push(() => {
+        clearInterval(keepAlive);
+        resolve();
+      });
     });
   }
 
-  forget(key: string): void {
-    for (const slot of this.slots) {
-      if (slot.modules.delete(key)) slot.worker.postMessage({ type: 'forget', key } satisfies ToWorker);
+  /** Jobs the workers can hold at once, running and queued in their rings. */
+  get capacity(): number {
+    return this.slots.length * this.slotOptions.depth;
+  }
+
+  run(key: string, module: WasmModule, job: GuestJob, options: RunOptions): Promise<GuestResult> {
+    return new Promise((resolve) => this.submit(key, module, job, options, resolve));
+  }
+
+  submit(
+    key: string,
+    module: WasmModule,
+    job: GuestJob,
+    options: RunOptions,
+    done: (result: GuestResult) => void,
+  ): void {
+    if (this.closed) {
+      done(failed('overloaded', 'runtime is shutting down'));
+      return;
     }
+    if (this.queue.length >= this.maxQueue) {
+      done(failed('overloaded', `${this.queue.length} requests already wait for a worker`));
+      return;
+    }
+    let moduleId = this.moduleIds.get(key);
+    if (moduleId === undefined) {
+      moduleId = this.nextModuleId++;
+      this.moduleIds.set(key, moduleId);
+    }
+    let group: SlotGroup | undefined;
+    if (options.group) {
+      group = this.groups.get(options.group.key);
+      if (!group) {
+        group = { workers: options.group.workers, on: new Map() };
+        this.groups.set(options.group.key, group);
+      }
+    }
+    this.queue.push({
+      module,
+      moduleId,
+      job,
+      preopens: this.preopensOf(job.preopens),
+      timeoutMs: options.timeoutMs,
+      group,
+      enqueuedAt: monotonicMs(),
+      resolve: done,
+      id: 0,
+      cell: -1,
+    });
+    this.pump();
+    if (this.queue.length > 0) this.armAt(monotonicMs() + this.queueTimeoutMs);
+  }
+
+  forget(key: string): void {
+    const id = this.moduleIds.get(key);
+    if (id === undefined) return;
+    this.moduleIds.delete(key);
+    for (const slot of this.slots) slot.forget(id);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const task of this.queue.splice(0)) {
-      clearTimeout(task.queueTimer);
-      task.resolve(failed('overloaded', 'runtime is shutting down'));
-    }
+    clearTimeout(this.timer);
+    for (const f of this.readyWaiters.splice(0)) f();
+    for (const task of this.queue.splice(0)) task.resolve(failed('overloaded', 'runtime is shutting down'));
     await Promise.all(
-      this.slots.map(async (slot) => {
-        if (slot.task) {
-          clearTimeout(slot.task.timer);
-          slot.task.resolve(failed('crashed', 'runtime is shutting down'));
-          slot.task = undefined;
-        }
-        await slot.worker.terminate();
+      this.slots.map((slot) => {
+        for (const task of slot.abandon()) task.resolve(failed('crashed', 'runtime is shutting down'));
+        return slot.terminate();
       }),
     );
   }
 
-  /** Puts a new worker (with an empty module set) into `slot`. */
-  private startWorker(slot: Slot): void {
-    const worker = new Worker(WORKER_URL, { resourceLimits: this.resourceLimits });
-    // Idle workers must not keep the process alive; a running job holds its timer.
-    worker.unref();
-    slot.worker = worker;
-    slot.ready = false;
-    slot.modules = new Set();
-    worker.on('message', (msg: FromWorker) => this.onResult(slot, worker, msg));
-    worker.on('error', (err) => this.replace(slot, worker, 'crashed', `worker failed: ${err.message}`));
-    worker.on('exit', (code) => this.replace(slot, worker, 'crashed', `worker exited with code ${code}`));
+  private newSlot(): WorkerSlot {
+    return new WorkerSlot(
+      {
+        ready: () => {
+          this.bootFailures = 0;
+          this.pump();
+          if (this.slots.every((s) => s.ready)) for (const f of this.readyWaiters.splice(0)) f();
+        },
+        wake: (slot) => {
+          slot.drain(this.deliver);
+          this.pump();
+          this.stopWatchingWhenIdle();
+        },
+        failed: (slot, message) => this.replace(slot, 'crashed', message),
+      },
+      this.slotOptions,
+    );
   }
 
+  private readonly deliver = (task: Task, result: GuestResult): void => task.resolve(result);
+
+  /** The watchdog's timer keeps the process alive while jobs are pending, and only then. */
+  private stopWatchingWhenIdle(): void {
+    if (this.timer === undefined || this.queue.length > 0) return;
+    for (const slot of this.slots) if (slot.inflight.size > 0) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerDue = Number.POSITIVE_INFINITY;
+  }
+
+  /** Mounts are the same for every request of a workload: JSON-encode them once. */
+  private preopensOf(preopens: readonly Preopen[]): string {
+    if (preopens.length === 0) return '';
+    let json = this.preopenJson.get(preopens);
+    if (json === undefined) {
+      json = JSON.stringify(preopens);
+      this.preopenJson.set(preopens, json);
+    }
+    return json;
+  }
+
+  /** Hands queued tasks to the least busy worker that is up and not stuck in a long job. */
   private pump(): void {
-    for (const slot of this.slots) {
-      if (this.queue.length === 0) return;
-      if (slot.task || !slot.ready) continue;
-      const task = this.queue.shift() as Task;
-      clearTimeout(task.queueTimer);
-      const id = this.nextId++;
-      if (!slot.modules.has(task.key)) {
-        slot.worker.postMessage({ type: 'load', key: task.key, module: task.module } satisfies ToWorker);
-        slot.modules.add(task.key);
+    let i = 0;
+    while (i < this.queue.length) {
+      const task = this.queue[i] as Task;
+      const slot = this.pick(task.group);
+      if (!slot) {
+        // A group at its worker limit waits; the tasks behind it need not, if any
+        // worker has room for them.
+        if (task.group === undefined || !this.pick(undefined)) return;
+        i++;
+        continue;
       }
-      const worker = slot.worker;
-      const timer = setTimeout(
-        () =>
-          this.replace(slot, worker, 'timeout', `guest ran longer than ${task.timeoutMs} ms and was stopped`),
-        task.timeoutMs,
-      );
-      slot.task = { ...task, id, timer };
-      worker.postMessage({ type: 'run', id, key: task.key, job: task.job } satisfies ToWorker);
+      const id = this.nextJobId;
+      this.nextJobId = id >= 0x7fffffff ? 1 : id + 1;
+      if (!slot.send(task, id)) return; // its ring is full: results must be read first
+      this.queue.splice(i, 1);
+      // Waking at once measured no worse than deferring wakes to batch the jobs of
+      // one event loop turn (setImmediate), and answers sooner at light load.
+      slot.wake();
+      const now = monotonicMs();
+      this.armAt(now + task.timeoutMs);
+      if (slot.inflight.size > 1) this.armAt(now + this.stallMs);
     }
   }
 
-  private onResult(slot: Slot, worker: Worker, msg: FromWorker): void {
-    if (slot.worker !== worker) return;
-    if (msg.type === 'ready') {
-      slot.ready = true;
-      this.pump();
-      return;
+  private pick(group: SlotGroup | undefined): WorkerSlot | undefined {
+    const full = group !== undefined && group.on.size >= group.workers;
+    let best: WorkerSlot | undefined;
+    let now = 0;
+    for (const slot of this.slots) {
+      if (!slot.ready || slot.retired || !slot.hasRoom) continue;
+      if (full && !group.on.has(slot)) continue;
+      if (best && slot.inflight.size >= best.inflight.size) continue;
+      if (slot.inflight.size > 0) {
+        const running = slot.control.running();
+        if (running) {
+          now ||= monotonicMs();
+          if (now - running.startedAt >= this.stallMs) continue;
+        }
+      }
+      best = slot;
     }
-    if (slot.task?.id !== msg.id) return;
-    clearTimeout(slot.task.timer);
-    const { resolve } = slot.task;
-    slot.task = undefined;
-    resolve(msg.result);
+    return best;
+  }
+
+  private armAt(due: number): void {
+    if (due >= this.timerDue || this.closed) return;
+    clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = setTimeout(this.check, Math.max(1, Math.ceil(due - monotonicMs())));
+  }
+
+  /** The watchdog: budgets of running jobs, workers stuck in long jobs, the queue timeout. */
+  private readonly check = (): void => {
+    this.timer = undefined;
+    this.timerDue = Number.POSITIVE_INFINITY;
+    const now = monotonicMs();
+    let next = Number.POSITIVE_INFINITY;
+    for (const slot of [...this.slots]) {
+      if (slot.inflight.size === 0) continue;
+      const running = slot.control.running();
+      const task = running && slot.inflight.get(running.id);
+      if (running && task) {
+        const deadline = running.startedAt + task.timeoutMs;
+        if (now >= deadline) {
+          if (slot.control.stop(task.id)) {
+            this.replace(slot, 'timeout', `guest ran longer than ${task.timeoutMs} ms and was stopped`);
+            continue;
+          }
+          next = Math.min(next, now + 1); // it just finished: its result is on the way
+        } else {
+          next = Math.min(next, deadline);
+        }
+        if (slot.inflight.size > 1) {
+          const stuckAt = running.startedAt + this.stallMs;
+          if (now >= stuckAt) this.requeue(slot.revokeUnstarted());
+          else next = Math.min(next, stuckAt);
+        }
+      }
+      // Jobs that have not started cannot reach their deadline before now + budget.
+      for (const t of slot.inflight.values()) if (t !== task) next = Math.min(next, now + t.timeoutMs);
+    }
+    while (this.queue.length > 0) {
+      const head = this.queue[0] as Task;
+      const due = head.enqueuedAt + this.queueTimeoutMs;
+      if (due > now) {
+        next = Math.min(next, due);
+        break;
+      }
+      this.queue.shift();
+      head.resolve(failed('overloaded', `no worker became free within ${this.queueTimeoutMs} ms`));
+    }
     this.pump();
+    if (next < Number.POSITIVE_INFINITY) this.armAt(next);
+  };
+
+  private requeue(tasks: Task[]): void {
+    if (tasks.length > 0) this.queue = [...tasks, ...this.queue];
   }
 
-  /** Fails the worker's current task, terminates it and puts a fresh worker in its slot. */
-  private replace(slot: Slot, worker: Worker, outcome: 'timeout' | 'crashed', message: string): void {
-    if (slot.worker !== worker || this.closed) return;
-    const task = slot.task;
-    slot.task = undefined;
-    if (task) {
-      clearTimeout(task.timer);
-      task.resolve(failed(outcome, message));
-    }
+  /**
+   * Replaces a worker: results it wrote are delivered, jobs it had not started go
+   * back to the queue, and the job it was running (if any) fails with `outcome`.
+   */
+  private replace(slot: WorkerSlot, outcome: 'timeout' | 'crashed', message: string): void {
+    const at = this.slots.indexOf(slot);
+    if (at < 0 || slot.retired || this.closed) return;
+    slot.retired = true;
+    slot.drain(this.deliver);
+    const back = slot.revokeUnstarted();
+    for (const task of slot.abandon()) task.resolve(failed(outcome, message));
     this.replaced++;
-    this.startWorker(slot);
-    // The old worker's later events are ignored (slot.worker changed); terminate()
-    // only rejects if the thread is already gone, which is the goal anyway.
-    void worker.terminate().catch(() => undefined);
+    void slot.terminate();
+    this.requeue(back);
+    if (slot.ready) {
+      this.slots[at] = this.newSlot();
+    } else {
+      this.bootFailed(at, message);
+    }
     this.pump();
+    if (this.queue.length > 0) this.armAt(monotonicMs() + this.queueTimeoutMs);
+  }
+
+  /**
+   * A worker died before it was up. The next one will most likely fail the same way
+   * (bad flags, no memory), so retry with growing pauses instead of spinning, and
+   * once no worker has come up three times running, fail what waits.
+   */
+  private bootFailed(at: number, message: string): void {
+    this.bootFailures++;
+    if (this.bootFailures >= 3 && !this.slots.some((s) => s.ready && !s.retired)) {
+      for (const task of this.queue.splice(0)) {
+        task.resolve(failed('crashed', `worker threads do not start: ${message}`));
+      }
+    }
+    const retry = setTimeout(
+      () => {
+        if (!this.closed) this.slots[at] = this.newSlot();
+      },
+      Math.min(5000, 50 * 2 ** this.bootFailures),
+    );
+    retry.unref();
   }
 }

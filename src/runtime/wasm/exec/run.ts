@@ -1,57 +1,158 @@
-/** One guest run, synchronously: instantiate fresh, call the entrypoint, collect output. */
+/** Guest runs on one thread: instantiate fresh, call the entrypoint, collect output. */
 
-import { isMemory, WA, type WasmInstance, type WasmModule } from '../wa.js';
-import { WasiHost } from '../wasi/host.js';
+import { isMemory, WA, type WasmInstance, type WasmMemory, type WasmModule } from '../wa.js';
+import { type CgiHead, readCgiHead } from '../wagi/response.js';
+import { type Preopen, WasiHost } from '../wasi/host.js';
 import { ByteSink, OutputLimitExceeded } from '../wasi/sink.js';
-import type { GuestJob, GuestResult } from './job.js';
-import type { MemoryPool } from './memory-pool.js';
+import type { GuestJob, GuestOutcome, GuestResult } from './job.js';
+import { MemoryPool } from './memory-pool.js';
 
-/** Runs one fresh instance; `memories` recycles zeroed linear memories between runs. */
-export function runGuest(module: WasmModule, job: GuestJob, memories?: MemoryPool): GuestResult {
-  const stdout = new ByteSink('stdout', job.stdoutLimit, 'abort');
-  const stderr = new ByteSink('stderr', job.stderrLimit, 'truncate', 256);
-  const host = new WasiHost({
-    args: job.args,
-    env: job.env,
-    stdin: job.stdin,
-    stdout,
-    stderr,
-    preopens: job.preopens,
+/** A job with its argv and environ already encoded (as the worker reads them from the ring). */
+export interface EncodedJob {
+  entrypoint: string;
+  /** NUL-terminated UTF-8 strings back to back. */
+  argv: Uint8Array;
+  environ: Uint8Array;
+  stdin: Uint8Array;
+  preopens: readonly Preopen[];
+  stdoutLimit: number;
+  stderrLimit: number;
+  memory?: { initial: number; maximum: number } | undefined;
+  cgi?: boolean | undefined;
+}
+
+/** How a run ended; stdout/stderr stay in the executor's sinks until its next run. */
+export interface RunOutput {
+  outcome: GuestOutcome;
+  exitCode: number;
+  memoryBytes: number;
+  message: string | undefined;
+  stdout: ByteSink;
+  stderr: ByteSink;
+}
+
+const NO_ARGS = new Uint8Array(0);
+
+/**
+ * Runs guests one after another on the calling thread. Everything host-side is
+ * reused between runs — the WASI host's import functions, the output buffers, zeroed
+ * linear memories — while every run gets a new instance, so guest state (memory,
+ * globals, tables) never outlives its request.
+ */
+export class GuestExecutor {
+  private readonly stdout = new ByteSink('stdout', 1, 'abort');
+  private readonly stderr = new ByteSink('stderr', 1, 'truncate', 256);
+  private readonly host = new WasiHost({
+    args: NO_ARGS,
+    env: NO_ARGS,
+    stdout: this.stdout,
+    stderr: this.stderr,
   });
-  let instance: WasmInstance | undefined;
-  const result = (outcome: GuestResult['outcome'], exitCode: number, message?: string): GuestResult => {
-    const memory = instance?.exports.memory;
-    const r: GuestResult = {
-      outcome,
-      exitCode,
-      stdout: stdout.bytes(),
-      stderr: stderr.bytes(),
-      stderrTruncated: stderr.truncated,
-      memoryBytes: isMemory(memory) ? memory.buffer.byteLength : 0,
-    };
-    if (message !== undefined) r.message = message;
-    return r;
-  };
-  const shape = job.memory;
-  const memory = shape ? (memories?.take(shape) ?? new WA.Memory(shape)) : undefined;
-  try {
-    instance = new WA.Instance(module, memory ? { ...host.imports, edgewise: { memory } } : host.imports);
-    const code = host.start(instance, job.entrypoint);
-    return result(
-      code === 0 ? 'ok' : 'exit',
-      code,
-      code === 0 ? undefined : `guest exited with code ${code}`,
-    );
-  } catch (err) {
-    if (err instanceof OutputLimitExceeded) {
-      return result('stdout-limit', -1, `guest wrote more than ${err.limit} bytes to ${err.stream}`);
-    }
-    // Traps arrive as WebAssembly.RuntimeError; a host bug or stack overflow as other errors.
-    const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    return result('trap', -1, message);
-  } finally {
-    // result() has copied nothing out of guest memory that is still needed: stdout
-    // and stderr live in host-side sinks, so the memory can be wiped and reused.
-    if (shape && memory) memories?.give(shape, memory);
+  private readonly importsWithMemory: Record<string, Record<string, unknown>>;
+
+  constructor(private readonly memories = new MemoryPool()) {
+    this.importsWithMemory = { ...this.host.imports, edgewise: { memory: undefined } };
   }
+
+  /** A run that never reached the guest, in the same shape as run()'s. */
+  failure(outcome: GuestOutcome, message: string): RunOutput {
+    this.stdout.reset(0);
+    this.stderr.reset(0);
+    return { outcome, exitCode: -1, memoryBytes: 0, message, stdout: this.stdout, stderr: this.stderr };
+  }
+
+  run(module: WasmModule, job: EncodedJob): RunOutput {
+    const { stdout, stderr, host } = this;
+    stdout.reset(job.stdoutLimit);
+    stderr.reset(job.stderrLimit);
+    host.reset({
+      args: job.argv,
+      env: job.environ,
+      stdin: job.stdin,
+      stdout,
+      stderr,
+      preopens: job.preopens,
+    });
+    let instance: WasmInstance | undefined;
+    const shape = job.memory;
+    let memory: WasmMemory | undefined;
+    const end = (outcome: GuestOutcome, exitCode: number, message?: string): RunOutput => {
+      const mem = instance?.exports.memory;
+      return {
+        outcome,
+        exitCode,
+        memoryBytes: isMemory(mem) ? mem.buffer.byteLength : 0,
+        message,
+        stdout,
+        stderr,
+      };
+    };
+    try {
+      let imports = host.imports as Record<string, Record<string, unknown>>;
+      if (shape) {
+        // Inside the try: failing to reserve a memory fails this request, not the thread.
+        memory = this.memories.take(shape);
+        imports = this.importsWithMemory;
+        (imports.edgewise as { memory: unknown }).memory = memory;
+      }
+      instance = new WA.Instance(module, imports);
+      const code = host.start(instance, job.entrypoint);
+      return end(code === 0 ? 'ok' : 'exit', code, code === 0 ? undefined : `guest exited with code ${code}`);
+    } catch (err) {
+      if (err instanceof OutputLimitExceeded) {
+        return end('stdout-limit', -1, `guest wrote more than ${err.limit} bytes to ${err.stream}`);
+      }
+      // Traps arrive as WebAssembly.RuntimeError; a host bug or stack overflow as other errors.
+      const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      return end('trap', -1, message);
+    } finally {
+      (this.importsWithMemory.edgewise as { memory: unknown }).memory = undefined;
+      // Output lives in host-side sinks, so the guest's memory can be wiped and reused.
+      if (shape && memory) this.memories.give(shape, memory);
+    }
+  }
+}
+
+/** A run's output as it goes back: stdout split into CGI head and body for `cgi` jobs. */
+export interface ResultParts {
+  out: RunOutput;
+  body: Uint8Array;
+  head: CgiHead | undefined;
+}
+
+/** Splits stdout into CGI head and body where asked (`cgi` jobs that ended ok). */
+export function resultParts(out: RunOutput, cgi: boolean | undefined): ResultParts {
+  const stdout = out.stdout.bytes();
+  if (!cgi || out.outcome !== 'ok') return { out, body: stdout, head: undefined };
+  const { head, bodyStart } = readCgiHead(stdout);
+  return { out, body: stdout.subarray(bodyStart), head };
+}
+
+/** A run's output as a GuestResult that owns its bytes. */
+export function ownResult(parts: ResultParts): GuestResult {
+  const { out } = parts;
+  const r: GuestResult = {
+    outcome: out.outcome,
+    exitCode: out.exitCode,
+    stdout: Buffer.from(parts.body),
+    stderr: out.stderr.size ? Buffer.from(out.stderr.bytes()) : new Uint8Array(0),
+    stderrTruncated: out.stderr.truncated,
+    memoryBytes: out.memoryBytes,
+  };
+  if (out.message !== undefined) r.message = out.message;
+  if (parts.head) r.head = parts.head;
+  return r;
+}
+
+/** A GuestJob's strings as the bytes the host copies into guest memory. */
+export function encodeJob(job: GuestJob): EncodedJob {
+  return { ...job, argv: Buffer.from(job.argv), environ: Buffer.from(job.environ) };
+}
+
+let shared: GuestExecutor | undefined;
+
+/** One fresh instance on this thread, with a thread-wide executor (benchmarks, `_routes`). */
+export function runGuest(module: WasmModule, job: GuestJob): GuestResult {
+  shared ??= new GuestExecutor();
+  return ownResult(resultParts(shared.run(module, encodeJob(job)), job.cgi));
 }

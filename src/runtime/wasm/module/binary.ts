@@ -10,7 +10,7 @@ export const WASM_PAGE = 65536;
 const MAGIC = [0x00, 0x61, 0x73, 0x6d];
 const MEMORY_SECTION = 5;
 
-function readU32(bytes: Uint8Array, at: number): { value: number; next: number } {
+export function readU32(bytes: Uint8Array, at: number): { value: number; next: number } {
   let value = 0;
   let shift = 0;
   let pos = at;
@@ -25,7 +25,7 @@ function readU32(bytes: Uint8Array, at: number): { value: number; next: number }
   return { value, next: pos };
 }
 
-function writeU32(value: number): number[] {
+export function writeU32(value: number): number[] {
   const out: number[] = [];
   let v = value;
   do {
@@ -70,14 +70,14 @@ export interface MemoryRewrite {
   maxPages: number | undefined;
 }
 
-interface Section {
+export interface Section {
   id: number;
   at: number;
   start: number;
   end: number;
 }
 
-function sections(bytes: Uint8Array, source: string): Section[] {
+export function sections(bytes: Uint8Array, source: string): Section[] {
   const out: Section[] = [];
   let pos = 8;
   while (pos < bytes.length) {

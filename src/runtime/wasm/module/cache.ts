@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { EdgewiseError } from '../../../api/errors.js';
 import { WA, type WasmModule } from '../wa.js';
 import { checkHeader, importMemory, WASM_PAGE } from './binary.js';
+import { mergeDataSegments } from './data-segments.js';
 import { validateModule } from './validate.js';
 
 export interface CompiledModule {
@@ -82,7 +83,7 @@ async function compile(
   const capped = importMemory(bytes, pages, source);
   let module: WasmModule;
   try {
-    module = await WA.compile(capped.bytes);
+    module = await WA.compile(mergeDataSegments(capped.bytes, source));
   } catch (err) {
     throw new EdgewiseError(
       'EW_INVALID',

@@ -6,20 +6,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpHandler } from '../../driver.js';
 import type { GuestResult } from '../exec/job.js';
-import { buildWagiInvocation, type WagiServerInfo } from './request.js';
-import { parseCgiOutput } from './response.js';
-import { findRoute, type Route } from './routes.js';
+import { CgiEnvironment, type WagiServerInfo } from './request.js';
+import { readCgiHead } from './response.js';
+import type { Route } from './routes.js';
 
 export interface WagiInvocation {
   entrypoint: string;
-  args: string[];
-  env: string[];
+  /** NUL-terminated strings back to back, as GuestJob takes them. */
+  argv: string;
+  environ: string;
   stdin: Uint8Array;
 }
 
 export interface WagiHandlerOptions {
-  /** Runs one fresh instance; the driver applies limits, preopens and the runner. */
-  invoke(invocation: WagiInvocation): Promise<GuestResult>;
+  /** Runs one fresh instance and calls `done` once; the driver applies limits, preopens and the runner. */
+  invoke(invocation: WagiInvocation, done: (result: GuestResult) => void): void;
   routes: readonly Route[];
   server: Omit<WagiServerInfo, 'route'>;
   /** Request bodies larger than this get 413. */
@@ -27,9 +28,6 @@ export interface WagiHandlerOptions {
   /** Called after every run, e.g. to log the guest's stderr and failures. */
   onResult?(result: GuestResult, req: IncomingMessage, status: number): void;
 }
-
-/** Response framing is the host's job: a guest cannot set these. */
-const HOST_OWNED = new Set(['content-length', 'transfer-encoding', 'connection']);
 
 const STATUS_FOR: Record<Exclude<GuestResult['outcome'], 'ok'>, number> = {
   exit: 500,
@@ -59,60 +57,47 @@ function sendText(
   res.end(body);
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | 'too-large' | 'aborted'> {
+const NO_BODY = new Uint8Array(0);
+
+type Body = Uint8Array | 'too-large' | 'aborted';
+
+function readBody(req: IncomingMessage, limit: number, done: (body: Body) => void): void {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) return Promise.resolve('too-large');
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const finish = (v: Uint8Array | 'too-large' | 'aborted') => {
-      if (settled) return;
-      settled = true;
-      resolve(v);
-    };
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        finish('too-large');
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => finish(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
-    req.on('error', () => finish('aborted'));
-    req.on('close', () => finish('aborted'));
+  if (declared > limit) {
+    done('too-large');
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let settled = false;
+  const finish = (v: Body) => {
+    if (settled) return;
+    settled = true;
+    done(v);
+  };
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limit) {
+      finish('too-large');
+      return;
+    }
+    chunks.push(chunk);
   });
+  req.on('end', () => finish(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+  req.on('error', () => finish('aborted'));
+  req.on('close', () => finish('aborted'));
 }
 
 export function createWagiHandler(options: WagiHandlerOptions): HttpHandler {
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const body = await readBody(req, options.maxRequestBytes);
-    if (body === 'aborted') return;
-    if (body === 'too-large') {
-      sendText(res, 413, `request body exceeds ${options.maxRequestBytes} bytes`, { connection: 'close' });
-      return;
-    }
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
-    const route = findRoute(options.routes, path);
-    if (!route) {
-      sendText(res, 404, 'not found');
-      return;
-    }
-    const { args, env } = buildWagiInvocation(
-      {
-        method: req.method ?? 'GET',
-        url,
-        headers: req.headers,
-        httpVersion: req.httpVersion,
-        remoteAddress: req.socket.remoteAddress ?? '',
-        bodyLength: body.length,
-      },
-      { ...options.server, route: route.pattern },
-    );
-    const result = await options.invoke({ entrypoint: route.entrypoint, args, env, stdin: body });
+  const routes = options.routes;
+  // The parts of the CGI environment that never change are rendered once per route.
+  const environments = routes.map((r) => new CgiEnvironment({ ...options.server, route: r.pattern }));
+
+  const fail = (res: ServerResponse, err: unknown) =>
+    // A bug on our side: answer this request and keep serving the rest.
+    sendText(res, 500, `internal error: ${err instanceof Error ? err.message : String(err)}`);
+
+  const respond = (req: IncomingMessage, res: ServerResponse, result: GuestResult): void => {
     if (result.outcome !== 'ok') {
       const status = STATUS_FOR[result.outcome];
       options.onResult?.(result, req, status);
@@ -120,23 +105,77 @@ export function createWagiHandler(options: WagiHandlerOptions): HttpHandler {
       sendText(res, status, result.message ?? result.outcome, extra);
       return;
     }
-    const parsed = parseCgiOutput(result.stdout);
-    if (!parsed.ok) {
-      options.onResult?.({ ...result, message: parsed.message }, req, parsed.status);
-      sendText(res, parsed.status, parsed.message);
+    // Runners parse the CGI head where the guest ran when they can (GuestJob.cgi).
+    let head = result.head;
+    let body = result.stdout;
+    if (!head) {
+      const read = readCgiHead(result.stdout);
+      head = read.head;
+      body = result.stdout.subarray(read.bodyStart);
+    }
+    if (head.error !== undefined) {
+      options.onResult?.({ ...result, message: head.error }, req, head.status);
+      sendText(res, head.status, head.error);
       return;
     }
-    options.onResult?.(result, req, parsed.response.status);
-    const flat: string[] = [];
-    for (const [k, v] of parsed.response.headers) if (!HOST_OWNED.has(k)) flat.push(k, v);
-    flat.push('content-length', String(parsed.response.body.length));
-    res.writeHead(parsed.response.status, flat);
-    res.end(parsed.response.body);
+    options.onResult?.(result, req, head.status);
+    res.writeHead(head.status, [...head.headers, 'content-length', String(body.length)]);
+    res.end(body);
   };
-  return (req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      // A bug on our side: answer this request and keep serving the rest.
-      sendText(res, 500, `internal error: ${err instanceof Error ? err.message : String(err)}`);
+
+  const dispatch = (req: IncomingMessage, res: ServerResponse, body: Uint8Array): void => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const at = routes.findIndex((r) => r.pattern.matches(path));
+    const route = routes[at];
+    const environment = environments[at];
+    if (!route || !environment) {
+      sendText(res, 404, 'not found');
+      return;
+    }
+    const { argv, environ } = environment.build({
+      method: req.method ?? 'GET',
+      url,
+      headers: req.headers,
+      httpVersion: req.httpVersion,
+      remoteAddress: req.socket.remoteAddress ?? '',
+      bodyLength: body.length,
     });
+    options.invoke({ entrypoint: route.entrypoint, argv, environ, stdin: body }, (result) => {
+      try {
+        respond(req, res, result);
+      } catch (err) {
+        fail(res, err);
+      }
+    });
+  };
+
+  return (req, res) => {
+    try {
+      const headers = req.headers;
+      const length = headers['content-length'];
+      // RFC 9112 §6.3: a request with neither header has no body; nothing to wait for.
+      if ((length === undefined || length === '0') && headers['transfer-encoding'] === undefined) {
+        dispatch(req, res, NO_BODY);
+        return;
+      }
+      readBody(req, options.maxRequestBytes, (body) => {
+        if (body === 'aborted') return;
+        if (body === 'too-large') {
+          sendText(res, 413, `request body exceeds ${options.maxRequestBytes} bytes`, {
+            connection: 'close',
+          });
+          return;
+        }
+        try {
+          dispatch(req, res, body);
+        } catch (err) {
+          fail(res, err);
+        }
+      });
+    } catch (err) {
+      fail(res, err);
+    }
   };
 }

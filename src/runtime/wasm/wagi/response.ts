@@ -20,16 +20,71 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export type CgiParse = { ok: true; response: CgiResponse } | { ok: false; status: number; message: string };
 
-/** Index just past the blank line ending the header block, and the header bytes (CRs dropped). */
-function splitHeaderBlock(out: Uint8Array): { headerBytes: Uint8Array; bodyStart: number } | undefined {
-  const header: number[] = [];
+/** Response framing is the host's job: a guest cannot set these. */
+const HOST_OWNED = new Set(['content-length', 'transfer-encoding', 'connection']);
+
+/** What the host answers with: status and headers, or the error when stdout is no CGI response. */
+export interface CgiHead {
+  status: number;
+  /** name, value, name, value… as writeHead() takes them, without the host's framing headers. Shared: do not modify. */
+  headers: readonly string[];
+  /** Set when stdout is not a valid CGI response; `status` is then the error status. */
+  error?: string | undefined;
+}
+
+/** Parsed heads by their raw bytes: a guest prints the same head for most of its responses. */
+const headCache = new Map<string, CgiHead>();
+const HEAD_CACHE_ENTRIES = 256;
+
+/** Index just past the blank line that ends the head (CRs ignored), or -1. */
+function headEnd(out: Uint8Array): number {
   let last = 0;
   for (let i = 0; i < out.length; i++) {
     const b = out[i] as number;
     if (b === 13) continue;
-    if (b === 10 && last === 10) return { headerBytes: Uint8Array.from(header), bodyStart: i + 1 };
+    if (b === 10 && last === 10) return i + 1;
     last = b;
-    header.push(b);
+  }
+  return -1;
+}
+
+function toHead(parsed: CgiParse): CgiHead {
+  if (!parsed.ok) return { status: parsed.status, headers: [], error: parsed.message };
+  const headers: string[] = [];
+  for (const [k, v] of parsed.response.headers) if (!HOST_OWNED.has(k)) headers.push(k, v);
+  return { status: parsed.response.status, headers: Object.freeze(headers) };
+}
+
+/** Reads stdout as a CGI response: its head, and where the body starts (the end, on error). */
+export function readCgiHead(stdout: Uint8Array): { head: CgiHead; bodyStart: number } {
+  const end = headEnd(stdout);
+  if (end < 0) return { head: toHead(parseCgiOutput(stdout)), bodyStart: stdout.length };
+  const key = Buffer.from(stdout.buffer, stdout.byteOffset, end).toString('latin1');
+  let head = headCache.get(key);
+  if (!head) {
+    head = toHead(parseCgiOutput(stdout.subarray(0, end)));
+    // Bounded: a guest printing ever-different heads only evicts its own entries.
+    if (headCache.size >= HEAD_CACHE_ENTRIES) headCache.clear();
+    headCache.set(key, head);
+  }
+  return { head, bodyStart: head.error === undefined ? end : stdout.length };
+}
+
+/** Index just past the blank line ending the header block, and the header bytes (CRs dropped). */
+function splitHeaderBlock(out: Uint8Array): { headerBytes: Uint8Array; bodyStart: number } | undefined {
+  let last = 0;
+  let sawCr = false;
+  for (let i = 0; i < out.length; i++) {
+    const b = out[i] as number;
+    if (b === 13) {
+      sawCr = true;
+      continue;
+    }
+    if (b === 10 && last === 10) {
+      const header = out.subarray(0, i);
+      return { headerBytes: sawCr ? header.filter((c) => c !== 13) : header, bodyStart: i + 1 };
+    }
+    last = b;
   }
   return undefined;
 }

@@ -41,12 +41,15 @@ export const MAX_OPEN_FDS = 256;
 
 export class FdTable {
   private readonly entries = new Map<number, FdEntry>();
+  /** Host files possibly open: most runs open none, and closing nothing can skip the walk. */
+  private files = 0;
 
   get(fd: number): FdEntry | undefined {
     return this.entries.get(fd);
   }
 
   set(fd: number, entry: FdEntry): void {
+    if (entry.kind === 'file') this.files++;
     this.entries.set(fd, entry);
   }
 
@@ -55,7 +58,7 @@ export class FdTable {
     if (this.entries.size >= MAX_OPEN_FDS) return undefined;
     let fd = 3;
     while (this.entries.has(fd)) fd++;
-    this.entries.set(fd, entry);
+    this.set(fd, entry);
     return fd;
   }
 
@@ -72,6 +75,11 @@ export class FdTable {
 
   /** Closes every host descriptor; the instance is finished. */
   closeAll(): void {
+    if (this.files === 0) {
+      this.entries.clear();
+      return;
+    }
+    this.files = 0;
     for (const [fd, entry] of this.entries) {
       this.entries.delete(fd);
       if (entry.kind === 'file') {

@@ -10,7 +10,7 @@ import { isMemory, type WasmInstance, type WasmMemory } from '../wa.js';
 import { ClockId, Errno, EventType, errnoFromNode } from './constants.js';
 import * as fd from './fd-ops.js';
 import { FdTable } from './fdtable.js';
-import { encodeCStrings, GuestFault, GuestMemory } from './memory.js';
+import { CStrings, GuestFault, GuestMemory } from './memory.js';
 import * as pathOps from './path-ops.js';
 import { OutputLimitExceeded, type OutputSink } from './sink.js';
 
@@ -23,9 +23,10 @@ export interface Preopen {
 }
 
 export interface WasiOptions {
-  args: readonly string[];
-  /** `KEY=value` strings, in the order the guest will see them. */
-  env: readonly string[];
+  /** The strings, or the bytes of NUL-terminated strings back to back. */
+  args: readonly string[] | Uint8Array;
+  /** `KEY=value` strings in the order the guest will see them, or their NUL-terminated bytes. */
+  env: readonly string[] | Uint8Array;
   stdin?: Uint8Array;
   stdout: OutputSink;
   stderr: OutputSink;
@@ -39,18 +40,40 @@ export class ProcExit {
 
 type HostFn = (...args: never[]) => number | undefined;
 
+const NO_BYTES = new Uint8Array(0);
+
+function cstrings(value: readonly string[] | Uint8Array): CStrings {
+  return value instanceof Uint8Array ? new CStrings(value) : CStrings.from(value);
+}
+
+/**
+ * One host serves many instances in turn: `reset()` re-arms it for the next one.
+ * Its import functions are built once and read the current request's state, which
+ * saves creating some forty closures per request; the guest side (instance, memory,
+ * globals) is still new for every request.
+ */
 export class WasiHost {
   readonly fds = new FdTable();
   readonly imports: { wasi_snapshot_preview1: Record<string, HostFn> };
   private memory: WasmMemory | undefined;
   private cached: GuestMemory | undefined;
-  private readonly argv: ReturnType<typeof encodeCStrings>;
-  private readonly environ: ReturnType<typeof encodeCStrings>;
+  private argv!: CStrings;
+  private environ!: CStrings;
 
   constructor(options: WasiOptions) {
-    this.argv = encodeCStrings(options.args);
-    this.environ = encodeCStrings(options.env);
-    this.fds.set(0, { kind: 'stdin', data: options.stdin ?? new Uint8Array(0), pos: 0 });
+    this.imports = { wasi_snapshot_preview1: this.functions() };
+    this.reset(options);
+  }
+
+  /** Forgets the previous instance (closing its descriptors) and takes the next one's inputs. */
+  reset(options: WasiOptions): void {
+    this.fds.closeAll();
+    // `cached` stays: mem() checks it against the next instance's memory, which is
+    // often the same (recycled) WebAssembly.Memory with the same buffer.
+    this.memory = undefined;
+    this.argv = cstrings(options.args);
+    this.environ = cstrings(options.env);
+    this.fds.set(0, { kind: 'stdin', data: options.stdin ?? NO_BYTES, pos: 0 });
     this.fds.set(1, { kind: 'stdout', sink: options.stdout });
     this.fds.set(2, { kind: 'stderr', sink: options.stderr });
     let next = 3;
@@ -62,7 +85,6 @@ export class WasiHost {
         preopenName: p.guestPath,
       });
     }
-    this.imports = { wasi_snapshot_preview1: this.functions() };
   }
 
   /** Runs the guest's entrypoint (`_start`); returns its exit code (0 when it returns normally). */
@@ -200,17 +222,18 @@ export class WasiHost {
     };
   }
 
-  private sizes(list: ReturnType<typeof encodeCStrings>, countPtr: number, sizePtr: number): number {
+  private sizes(list: CStrings, countPtr: number, sizePtr: number): number {
     const mem = this.mem();
     mem.setU32(countPtr, list.offsets.length);
     mem.setU32(sizePtr, list.data.length);
     return Errno.SUCCESS;
   }
 
-  private strings(list: ReturnType<typeof encodeCStrings>, ptrs: number, buf: number): number {
+  private strings(list: CStrings, ptrs: number, buf: number): number {
     const mem = this.mem();
     mem.slice(buf, list.data.length).set(list.data);
-    for (let i = 0; i < list.offsets.length; i++) mem.setU32(ptrs + i * 4, buf + (list.offsets[i] as number));
+    const offsets = list.offsets;
+    for (let i = 0; i < offsets.length; i++) mem.setU32(ptrs + i * 4, buf + (offsets[i] as number));
     return Errno.SUCCESS;
   }
 

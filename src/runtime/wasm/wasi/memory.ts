@@ -68,19 +68,49 @@ export class GuestMemory {
   }
 }
 
-/** Encodes a list of strings as NUL-terminated UTF-8 (argv/environ layout). */
-export function encodeCStrings(values: readonly string[]): { data: Uint8Array; offsets: number[] } {
-  let size = 0;
-  for (const v of values) size += Buffer.byteLength(v) + 1;
-  const data = Buffer.allocUnsafeSlow(size);
-  const offsets: number[] = [];
-  let at = 0;
-  for (const v of values) {
-    offsets.push(at);
-    at += data.write(v, at, 'utf8');
-    data[at++] = 0;
+/**
+ * argv or environ as the guest receives them: NUL-terminated UTF-8 strings back to
+ * back. Requests arrive in this layout already (the pool encodes them once on the
+ * main thread), so the host only copies bytes; the offsets of the strings are found
+ * when a guest first asks, and most guests never ask for their environment.
+ */
+export class CStrings {
+  private starts: number[] | undefined;
+
+  /** @param data NUL-terminated strings back to back (empty for none). */
+  constructor(readonly data: Uint8Array) {}
+
+  static from(values: readonly string[]): CStrings {
+    let size = 0;
+    for (const v of values) size += Buffer.byteLength(v) + 1;
+    const data = Buffer.allocUnsafe(size);
+    const starts: number[] = [];
+    let at = 0;
+    for (const v of values) {
+      starts.push(at);
+      at += data.write(v, at, 'utf8');
+      data[at++] = 0;
+    }
+    const list = new CStrings(data);
+    list.starts = starts;
+    return list;
   }
-  return { data, offsets };
+
+  /** Offset of each string in `data`. */
+  get offsets(): number[] {
+    if (this.starts) return this.starts;
+    const starts: number[] = [];
+    const data = this.data;
+    let start = 0;
+    for (let i = 0; i < data.length; i++) {
+      if (data[i] === 0) {
+        starts.push(start);
+        start = i + 1;
+      }
+    }
+    this.starts = starts;
+    return starts;
+  }
 }
 
 export { utf8Encoder };

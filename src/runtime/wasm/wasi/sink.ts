@@ -16,6 +16,9 @@ export interface OutputSink {
   write(chunk: Uint8Array): void;
 }
 
+/** A reused sink keeps at most this much buffer between runs; one big response must not pin 16 MiB. */
+const RETAIN_BYTES = 1 << 20;
+
 export class ByteSink implements OutputSink {
   private buf: Uint8Array;
   private len = 0;
@@ -29,11 +32,27 @@ export class ByteSink implements OutputSink {
    */
   constructor(
     readonly name: string,
-    readonly limit: number,
+    public limit: number,
     readonly overflow: 'abort' | 'truncate',
-    initial = 4096,
+    private readonly initial = 4096,
   ) {
     this.buf = new Uint8Array(Math.min(initial, Math.max(limit, 1)));
+  }
+
+  /** Empties the sink for the next run, with that run's limit; the bytes of the last run are gone. */
+  reset(limit: number): void {
+    this.limit = limit;
+    this.len = 0;
+    this.truncated = false;
+    if (this.buf.length > RETAIN_BYTES) this.buf = new Uint8Array(this.initial);
+  }
+
+  /** Hands over the bytes written (to transfer them elsewhere) and continues with a fresh buffer. */
+  detach(): Uint8Array {
+    const out = this.buf.subarray(0, this.len);
+    this.buf = new Uint8Array(this.initial);
+    this.len = 0;
+    return out;
   }
 
   write(chunk: Uint8Array): void {
