@@ -1,9 +1,15 @@
 // Education service (WAGI): students join courses at their city's edge site.
 //   GET  /courses/math-101         → {"course":"math-101","status":"active","capacity":30,"students":12}
 //   POST /courses/math-101/join    {"student":"s-42","role":"student"}
-// Join follows the platform's policy (education-policy.rego): the user is a student,
-// the course is active and has a free seat. The catalogue comes from the COURSES env
-// var ("id:status:capacity,…"); enrolments live in the /data volume, one file per course.
+// Who may join is the platform's policy (education-policy.rego, shipped to the node as
+// a ConfigMap: examples/policy/manifests/education-policy.yaml): before admitting, the
+// service asks data.education.allow on its own node through the edgewise.policy_decide
+// host function — no HTTP, and no hub needed. A denial is 403 with the reason and the
+// decision id (the decision is in the node's decision log, shipped to the hub for audit).
+// A full course is 409, from the service's own enrolments. The catalogue comes from the
+// COURSES env var ("id:status:capacity,…"); enrolments live in the /data volume, one
+// file per course.
+import { decide, errnoName, lastErrno } from '../lib/edgewise';
 import {
   appendFile,
   ensureDir,
@@ -107,9 +113,28 @@ function join(req: Request, data: i32, course: Course, students: string[]): void
     );
     return;
   }
-  if (role == null || role != 'student') return deny(403, course, 'only students can join a course');
-  if (course.status != 'active') return deny(403, course, 'course is ' + course.status);
   if (students.length >= course.capacity) return deny(409, course, 'course is full');
+  const answer = decide('education/allow', joinInput(student, role == null ? '' : role, course, students));
+  if (answer.length == 0) {
+    log('courses: no policy decision: ' + errnoName(lastErrno));
+    json(503, '{"error":' + quote('no policy decision: ' + errnoName(lastErrno)) + '}');
+    return;
+  }
+  const decision = jsonField(answer, 'decision_id');
+  const decisionId = decision == null ? '' : decision;
+  if (answer.includes('"error":')) {
+    log('courses: policy evaluation failed: ' + answer);
+    json(503, '{"error":"the join policy failed to evaluate","decision_id":' + quote(decisionId) + '}');
+    return;
+  }
+  const result = jsonField(answer, 'result');
+  if (result == null)
+    return deniedByPolicy(course, 'no join policy (education/allow) is in force on this node', decisionId);
+  if (result != 'true') {
+    const who = role == null || role.length == 0 ? 'a user without a role' : 'a ' + role;
+    const why = 'the join policy (education/allow) does not admit ' + who + ' to this ' + course.status + ' course';
+    return deniedByPolicy(course, why, decisionId);
+  }
   let err = ensureDir(data, 'courses');
   if (err == 0) err = appendFile(data, 'courses/' + course.id + '.txt', student + '\n');
   if (err != 0) {
@@ -126,6 +151,43 @@ function join(req: Request, data: i32, course: Course, students: string[]): void
       (students.length + 1).toString() +
       ',"capacity":' +
       course.capacity.toString() +
+      ',"decision_id":' +
+      quote(decisionId) +
+      '}',
+  );
+}
+
+/** The policy's input, as the education scenario's policy reads it (input.user, input.course). */
+function joinInput(student: string, role: string, course: Course, students: string[]): string {
+  let list = '';
+  for (let i = 0; i < students.length; i++) list += (i > 0 ? ',' : '') + quote(students[i]);
+  return (
+    '{"action":"join","user":{"id":' +
+    quote(student) +
+    ',"role":' +
+    quote(role) +
+    '},"course":{"id":' +
+    quote(course.id) +
+    ',"status":' +
+    quote(course.status) +
+    ',"capacity":' +
+    course.capacity.toString() +
+    ',"students":[' +
+    list +
+    ']}}'
+  );
+}
+
+function deniedByPolicy(course: Course, reason: string, decisionId: string): void {
+  log('courses: join ' + course.id + ' refused: ' + reason + ' (decision ' + decisionId + ')');
+  json(
+    403,
+    '{"joined":false,"course":' +
+      quote(course.id) +
+      ',"reason":' +
+      quote(reason) +
+      ',"decision_id":' +
+      quote(decisionId) +
       '}',
   );
 }

@@ -2,8 +2,13 @@
 // tracking queries, from the edge site's own disk:
 //   POST /track            {"po":"PO-1234","event":"shipped","location":"Shenzhen"}  → 201
 //   GET  /track/PO-1234    → 200 {"po":"PO-1234","events":[…]}  or 404
+// Each event is also written to the node's `shipments` stream (STREAM to rename it)
+// through the edgewise.stream_write host function: answered once it is durable on the
+// node, it reaches the centre exactly once when a DataSync routes the stream
+// (sync.yaml), hub or no hub at the time of writing; its sequence number is in the 201.
 // Every request runs in a fresh instance, so state lives in the writable volume
 // mounted at /data (one JSON-lines file per order under /data/shipments/).
+import { errnoName, lastErrno, writeRecord } from '../lib/edgewise';
 import {
   appendFile,
   ensureDir,
@@ -59,9 +64,17 @@ function record(req: Request, data: i32): void {
   const site = req.env('SITE', req.env('SERVER_NAME', 'edge'));
   let line = '{"po":' + quote(po) + ',"event":' + quote(event);
   if (location != null) line += ',"location":' + quote(location);
-  line += ',"site":' + quote(site) + ',"recordedAt":' + quote(nowIso()) + '}\n';
+  line += ',"site":' + quote(site) + ',"recordedAt":' + quote(nowIso()) + '}';
+  // The stream first: an event the centre will never see is not recorded at all.
+  const stream = req.env('STREAM', 'shipments');
+  const seq = writeRecord(stream, line);
+  if (lastErrno != 0) {
+    log('tracker: cannot write to stream ' + stream + ': ' + errnoName(lastErrno));
+    json(lastErrno == 51 ? 503 : 500, '{"error":' + quote('cannot record the event: ' + errnoName(lastErrno)) + '}');
+    return;
+  }
   let err = ensureDir(data, 'shipments');
-  if (err == 0) err = appendFile(data, 'shipments/' + po + '.jsonl', line);
+  if (err == 0) err = appendFile(data, 'shipments/' + po + '.jsonl', line + '\n');
   if (err != 0) {
     log('tracker: cannot write shipments/' + po + '.jsonl: errno ' + err.toString());
     json(500, '{"error":"cannot store the event"}');
@@ -72,7 +85,7 @@ function record(req: Request, data: i32): void {
   log('tracker: ' + po + ' ' + event + ' (' + count.toString() + ' events)');
   json(
     201,
-    '{"recorded":true,"po":' + quote(po) + ',"events":' + count.toString() + '}',
+    '{"recorded":true,"po":' + quote(po) + ',"events":' + count.toString() + ',"seq":' + seq.toString() + '}',
     'Location: /track/' + po,
   );
 }

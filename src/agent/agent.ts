@@ -23,6 +23,7 @@ import { buildNodeReport, internalIp } from './node-report.js';
 import type { PortRange } from './reconciler/ports.js';
 import { Reconciler, type ResolvedArtifact } from './reconciler/reconciler.js';
 import { AgentState, STATE_FILE } from './state/agent-state.js';
+import { AgentWasmHost } from './wasm-host.js';
 
 export interface AgentOptions {
   /** The hub's URL (`https://…`). Required to join; afterwards taken from state when omitted. */
@@ -46,6 +47,12 @@ export interface AgentOptions {
   linkBackoff?: { minMs: number; maxMs: number };
   /** Replace the runtime drivers (tests). */
   drivers?: RuntimeDriver[];
+  /**
+   * The object the features fill with what they lend Wasm host functions. The
+   * default Wasm driver gets it; pass one to give your own `drivers` a WasmDriver
+   * built with `hostServices` set to it.
+   */
+  wasmHost?: AgentWasmHost;
   /** Where the local API for workloads listens. @default 127.0.0.1, any free port */
   localApi?: { host?: string; port?: number };
   /** Features to start with the agent (edge policy, data streams). */
@@ -123,6 +130,8 @@ export class Agent {
     const credential = state.getMeta(META.credential) as string;
     const caPem = state.getMeta(META.ca);
     const machineId = state.getMeta(META.machine) as string;
+    // Filled in by the features below; the Wasm driver reads it when workloads start.
+    const wasmHost = options.wasmHost ?? new AgentWasmHost();
     const drivers = options.drivers ?? [
       new ProcessDriver({
         stateDir: path.join(options.dataDir, 'process'),
@@ -130,7 +139,7 @@ export class Agent {
         logger,
         onClose: options.stopWorkloadsOnClose ? 'stop' : 'detach',
       }),
-      new WasmDriver({}),
+      new WasmDriver({ hostServices: wasmHost }),
     ];
     const handlers = new Map<string, RuntimeDriver>();
     for (const driver of drivers) {
@@ -233,6 +242,7 @@ export class Agent {
     const features = options.features ?? [];
     for (const feature of features) {
       await feature.start({ nodeName, dataDir: options.dataDir, state, link, localApi, reconciler, logger });
+      wasmHost.attach(feature);
     }
     // Local state first: workloads come back whether or not the hub answers.
     reconciler.trigger();

@@ -3,15 +3,15 @@
  * the WASI/WAGI host: well-behaved responders and every kind of bad input.
  */
 
-const FD_WRITE =
+export const FD_WRITE =
   '(import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))';
 
 /** Escapes text for a WAT data string. */
-function data(text: string): string {
+export function data(text: string): string {
   return Array.from(Buffer.from(text, 'utf8'), (b) => `\\${b.toString(16).padStart(2, '0')}`).join('');
 }
 
-function byteLength(text: string): number {
+export function byteLength(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
 

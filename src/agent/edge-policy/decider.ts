@@ -1,6 +1,7 @@
 /**
  * One decision: evaluate a data path of the bundle in force against an input, within
- * the budget, and log it. The data API calls this; so would a Wasm host function.
+ * the budget, and log it. The data API calls this; Wasm guests' host function calls
+ * run `evaluate` on their worker thread (wasm-evaluator.ts).
  */
 import type { BudgetOptions, JSONValue } from '../../policy/rego/index.js';
 import { type EvalOptions, RegoError } from '../../policy/rego/index.js';
@@ -36,23 +37,13 @@ export class Decider {
     options: { strictBuiltinErrors?: boolean } = {},
   ): DecisionOutcome {
     const bundle = this.#bundle();
-    const opts: EvalOptions = {
-      data: bundle.data,
-      budget: this.#budget,
-      bigint: true,
-      strictBuiltinErrors: options.strictBuiltinErrors === true,
-    };
-    if (input !== undefined) opts.input = input;
-    let result: JSONValue | undefined;
-    let error: RegoError | undefined;
-    const t0 = process.hrtime.bigint();
-    try {
-      result = bundle.policy.evalPath(path, opts);
-    } catch (err) {
-      if (!RegoError.isRegoError(err)) throw err;
-      error = err;
-    }
-    const evalNs = Number(process.hrtime.bigint() - t0);
+    const { result, error, evalNs } = evaluate(
+      bundle,
+      path,
+      input,
+      this.#budget,
+      options.strictBuiltinErrors,
+    );
     const decisionId = this.#log.record({
       path,
       input,
@@ -63,4 +54,26 @@ export class Decider {
     });
     return { decisionId, result, evalNs, revision: bundle.revision, ...(error && { error }) };
   }
+}
+
+/** Evaluates one data path within the budget; evaluation errors are returned, anything else thrown. */
+export function evaluate(
+  bundle: Bundle,
+  path: readonly string[],
+  input: unknown,
+  budget: BudgetOptions,
+  strictBuiltinErrors = false,
+): { result: JSONValue | undefined; error: RegoError | undefined; evalNs: number } {
+  const opts: EvalOptions = { data: bundle.data, budget, bigint: true, strictBuiltinErrors };
+  if (input !== undefined) opts.input = input;
+  let result: JSONValue | undefined;
+  let error: RegoError | undefined;
+  const t0 = process.hrtime.bigint();
+  try {
+    result = bundle.policy.evalPath(path, opts);
+  } catch (err) {
+    if (!RegoError.isRegoError(err)) throw err;
+    error = err;
+  }
+  return { result, error, evalNs: Number(process.hrtime.bigint() - t0) };
 }

@@ -8,8 +8,10 @@ import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { DecisionLogEntry } from '../../api/link-protocol.js';
-import { type JSONValue, toJSONText } from '../../policy/rego/index.js';
-import { type InputLogging, inputFields, sha256 } from './redaction.js';
+import { type Decision, decisionEntry } from './decision-entry.js';
+import type { InputLogging } from './redaction.js';
+
+export type { Decision } from './decision-entry.js';
 
 export interface DecisionLogOptions {
   db: Database.Database;
@@ -18,16 +20,6 @@ export interface DecisionLogOptions {
   maxEntries: number;
   maxResultBytes: number;
   flushIntervalMs: number;
-}
-
-export interface Decision {
-  path: readonly string[];
-  input: unknown;
-  /** The result as the engine returned it; undefined when the document is undefined. */
-  result: JSONValue | undefined;
-  error?: { code: string; message: string };
-  evalNs: number;
-  revision: number;
 }
 
 /** Buffered entries beyond this are written at once rather than on the timer. */
@@ -75,29 +67,20 @@ export class DecisionLog {
 
   /** Records a decision; returns its decision_id. */
   record(decision: Decision): string {
-    const id = randomUUID();
-    const entry: Omit<DecisionLogEntry, 'seq'> = {
-      decision_id: id,
-      timestamp: new Date().toISOString(),
-      path: decision.path.join('/'),
-      ...inputFields(this.#o.inputs, decision.input),
-      eval_ns: decision.evalNs,
-      revision: decision.revision,
-      ...(decision.error && { error: decision.error }),
-    };
-    let text = JSON.stringify(entry);
-    if (decision.result !== undefined) {
-      const result = toJSONText(decision.result);
-      const field =
-        Buffer.byteLength(result) <= this.#o.maxResultBytes
-          ? `"result":${result}`
-          : `"result_sha256":${JSON.stringify(sha256(result))}`;
-      text = `${text.slice(0, -1)},${field}}`;
-    }
+    const { id, text } = decisionEntry(decision, this.#o);
+    this.#push(text);
+    return id;
+  }
+
+  /** Records entries built elsewhere (decisionEntry() on a worker thread: Wasm guests' decisions). */
+  append(entries: readonly string[]): void {
+    for (const text of entries) this.#push(text);
+  }
+
+  #push(text: string): void {
     this.#buffer.push(text);
     if (this.#closed || this.#buffer.length >= FLUSH_AT) this.flush();
     else this.#timer ??= setTimeout(() => this.flush(), this.#o.flushIntervalMs).unref();
-    return id;
   }
 
   /** Writes the buffer to SQLite in one transaction, then enforces the bound. */

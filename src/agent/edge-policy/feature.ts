@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { configMapType } from '../../api/kinds/core.js';
 import type { PolicySourceStatus } from '../../api/link-protocol.js';
+import type { WasmHostServices, WasmPolicyHost } from '../../runtime/wasm/host/services.js';
 import type { AgentFeature, AgentFeatureContext } from '../feature.js';
 import type { Bundle } from './bundle.js';
 import { dataApiRoute } from './data-api.js';
@@ -18,6 +19,7 @@ import { StatusReporter } from './reporter.js';
 import { FEATURE, MIGRATIONS } from './schema.js';
 import { DecisionShipper } from './shipper.js';
 import { statusRoute } from './status-route.js';
+import { wasmPolicyHost } from './wasm-host.js';
 
 interface Parts {
   log: Logger;
@@ -26,6 +28,7 @@ interface Parts {
   decider: Decider;
   shipper: DecisionShipper;
   reporter: StatusReporter;
+  wasm: WasmPolicyHost;
   unsubscribe: () => void;
 }
 
@@ -66,7 +69,8 @@ export class EdgePolicyFeature implements AgentFeature {
     const unsubscribe = state.onChanges((changes) => {
       if (changes.some((c) => c.resource === configMapType.storage)) this.#queueReload();
     });
-    this.#parts = { log, loader, decisions, decider, shipper, reporter, unsubscribe };
+    const wasm = wasmPolicyHost({ bundle, decisions, options: this.options });
+    this.#parts = { log, loader, decisions, decider, shipper, reporter, wasm, unsubscribe };
     // From local state, before the link: decisions work from the first request, hub or no hub.
     this.reload();
     localApi.route(dataApiRoute({ bundle, decider, maxBodyBytes: this.options.maxBodyBytes }));
@@ -92,6 +96,11 @@ export class EdgePolicyFeature implements AgentFeature {
   /** A decision without HTTP (in-process callers, a Wasm host function); logged like any other. */
   decide(path: readonly string[], input: unknown): DecisionOutcome {
     return this.#started().decider.decide(path, input);
+  }
+
+  /** Decisions for Wasm guests (`edgewise.policy_decide`), evaluated on their worker threads and logged here. */
+  wasmHostServices(): WasmHostServices {
+    return { policy: this.#started().wasm };
   }
 
   /** Recompiles from what the node holds now (runs on its own when ConfigMaps change). */

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { StreamAckMessage, StreamNackMessage } from '../../api/link-protocol.js';
+import type { WasmHostServices } from '../../runtime/wasm/host/services.js';
 import type { AgentFeature, AgentFeatureContext } from '../feature.js';
 import { StreamConfigs } from './config.js';
 import { configRoute } from './config-route.js';
@@ -17,6 +18,7 @@ import { streamRoutes } from './routes.js';
 import { STREAMS_FEATURE, STREAMS_MIGRATIONS } from './schema.js';
 import { type SenderOptions, StreamSender } from './sender.js';
 import { StreamStore } from './store.js';
+import { wasmStreamHost } from './wasm-host.js';
 import { Witness } from './witness.js';
 import { StreamWriter } from './writer.js';
 
@@ -113,6 +115,11 @@ export class StreamsFeature implements AgentFeature {
     }, this.#options.sweepIntervalMs ?? 5000);
     this.#sweep.unref();
     Object.assign(this, { store, writer, sender, reporter });
+  }
+
+  /** Durable writes for Wasm guests (`edgewise.stream_write`), through the same writer as the local API. */
+  wasmHostServices(): WasmHostServices {
+    return { streams: wasmStreamHost(() => this.writer) };
   }
 
   #checkIntegrity(ctx: AgentFeatureContext, store: StreamStore, witness: Witness, log: Logger): void {

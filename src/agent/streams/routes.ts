@@ -21,8 +21,8 @@ import type { StreamWriter } from './writer.js';
 
 /** Largest request body. */
 const MAX_BODY = 4 * 1024 * 1024;
-/** Largest single record (its JSON). */
-const MAX_RECORD = 256 * 1024;
+/** Largest single record (its JSON); the Wasm host function has the same limit. */
+export const MAX_RECORD = 256 * 1024;
 
 export function streamRoutes(deps: {
   writer: StreamWriter;
@@ -33,11 +33,7 @@ export function streamRoutes(deps: {
     const m = /^\/v1\/streams(?:\/([^/]+))?(\/records)?\/?$/.exec(url.pathname);
     if (!m) return false;
     const name = m[1] === undefined ? undefined : decodeURIComponent(m[1]);
-    if (name !== undefined && !STREAM_NAME.test(name))
-      throw new EdgewiseError(
-        'EW_BAD_REQUEST',
-        `invalid stream name "${name}": use lower-case letters, digits and '-' (a DNS label, at most 63 characters)`,
-      );
+    if (name !== undefined) checkStreamName(name);
     if (name === undefined) {
       if (req.method !== 'GET') throw methodNotAllowed(req, 'GET');
       sendJson(res, 200, { streams: deps.reporter.reports() });
@@ -72,15 +68,27 @@ function parseRecords(body: Buffer): Buffer[] {
   }
   const records = Array.isArray(value) ? value : [value];
   if (records.length === 0) throw new EdgewiseError('EW_BAD_REQUEST', 'the array holds no records');
-  return records.map((r, i) => {
-    const data = Buffer.from(JSON.stringify(r ?? null), 'utf8');
-    if (data.length > MAX_RECORD)
-      throw new EdgewiseError(
-        'EW_TOO_LARGE',
-        `record ${i} is ${data.length} bytes; at most ${MAX_RECORD} are allowed`,
-      );
-    return data;
-  });
+  return records.map((r, i) => canonicalRecord(r, `record ${i}`));
+}
+
+/** A record as stored: canonical JSON, at most MAX_RECORD bytes (EW_TOO_LARGE otherwise). */
+export function canonicalRecord(value: unknown, what = 'the record'): Buffer {
+  const data = Buffer.from(JSON.stringify(value ?? null), 'utf8');
+  if (data.length > MAX_RECORD)
+    throw new EdgewiseError(
+      'EW_TOO_LARGE',
+      `${what} is ${data.length} bytes; at most ${MAX_RECORD} are allowed`,
+    );
+  return data;
+}
+
+/** Refuses a name that is not a stream name (EW_BAD_REQUEST). */
+export function checkStreamName(name: string): void {
+  if (!STREAM_NAME.test(name))
+    throw new EdgewiseError(
+      'EW_BAD_REQUEST',
+      `invalid stream name "${name}": use lower-case letters, digits and '-' (a DNS label, at most 63 characters)`,
+    );
 }
 
 function localRecords(store: StreamStore, name: string, url: URL) {

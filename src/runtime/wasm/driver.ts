@@ -17,6 +17,7 @@ import type {
 import { InlineRunner } from './exec/inline.js';
 import { cstrings, type GuestRunner } from './exec/job.js';
 import { WorkerPool } from './exec/pool.js';
+import { GROUP_NAMES, HostGroup } from './host/abi.js';
 import { WorkloadLog } from './logs.js';
 import { type CompiledModule, ModuleCache, sha256Digest } from './module/cache.js';
 import {
@@ -60,7 +61,11 @@ export class WasmDriver implements RuntimeDriver {
         this.runnerInstance = new InlineRunner();
         this.capacity = { workers: 1, jobs: 1 };
       } else {
-        const pool = new WorkerPool(this.options.workers ? { size: this.options.workers } : {});
+        const { hostServices, hostLimits } = this.options;
+        const pool = new WorkerPool({
+          ...(this.options.workers && { size: this.options.workers }),
+          ...(hostServices && { host: { services: hostServices, limits: hostLimits } }),
+        });
         this.capacity = { workers: pool.size, jobs: pool.capacity };
         this.runnerInstance = pool;
       }
@@ -131,6 +136,7 @@ export class WasmDriver implements RuntimeDriver {
     const compiled = await this.modules.acquire(bytes, digest, memory, `module ${spec.image}`);
     let log: WorkloadLog | undefined;
     try {
+      this.checkHostImports(compiled, spec.image);
       const preopens = await preopensFor(spec);
       log = new WorkloadLog(spec.logDir, {
         ringLines: this.options.logRingLines,
@@ -143,6 +149,30 @@ export class WasmDriver implements RuntimeDriver {
       this.releaseModule(compiled.key);
       throw err;
     }
+  }
+
+  /**
+   * A module importing host functions starts only where they are answered: their
+   * feature runs on this agent, and guests run on worker threads (a guest on the
+   * agent's own thread could not wait for the main thread to answer it).
+   */
+  private checkHostImports(compiled: CompiledModule, image: string): void {
+    const missing = compiled.hostImports & ~(this.runner.hostGroups ?? 0);
+    if (missing === 0) return;
+    const problems: string[] = [];
+    for (const group of [HostGroup.POLICY, HostGroup.STREAMS]) {
+      if ((missing & group) === 0) continue;
+      const names = GROUP_NAMES[group] as { imports: string; feature: string };
+      const service = group === HostGroup.POLICY ? 'policy' : 'streams';
+      problems.push(
+        this.options.hostServices?.[service]
+          ? `${names.imports}, which need guests on worker threads (isolation 'worker')`
+          : `${names.imports}, which the ${names.feature} feature answers, and it is not running on this agent`,
+      );
+    }
+    throw new EdgewiseError('EW_INVALID', `module ${image} imports ${problems.join('; and ')}`, {
+      causes: problems.map((message) => ({ reason: 'HostFunctionUnavailable', message })),
+    });
   }
 
   /** Calls the module's `_routes` export once, if it has one, to learn its sub-routes. */
@@ -165,6 +195,7 @@ export class WasmDriver implements RuntimeDriver {
         stdoutLimit: 64 * 1024,
         stderrLimit: 0,
         memory: compiled.memory,
+        hostImports: compiled.hostImports,
       },
       { timeoutMs: this.options.requestTimeoutMs },
     );

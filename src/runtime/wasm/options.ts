@@ -1,6 +1,8 @@
 /** WasmDriver options: defaults → validation → a frozen object. */
 import { EdgewiseError } from '../../api/errors.js';
 import type { GuestRunner } from './exec/job.js';
+import { DEFAULT_HOST_LIMITS, type HostLimits } from './host/abi.js';
+import type { WasmHostServices } from './host/services.js';
 
 export interface WasmDriverOptions {
   /**
@@ -31,11 +33,24 @@ export interface WasmDriverOptions {
   maxLogFileBytes?: number;
   /** A runner to use instead of building one (tests, benchmarks sharing a pool). */
   runner?: GuestRunner;
+  /**
+   * What answers the `edgewise` host functions (docs/wasm.md#host-functions): the
+   * agent passes its edge policy and streams features here. Read when a workload
+   * starts and at each call, so it may be filled in after the driver is built.
+   * Absent: modules importing host functions fail to start. Needs `isolation: 'worker'`.
+   */
+  hostServices?: WasmHostServices;
+  /** Bounds on host function calls per request and on their arguments. @default DEFAULT_HOST_LIMITS */
+  hostLimits?: Partial<HostLimits>;
 }
 
-export type ResolvedWasmDriverOptions = Readonly<Required<Omit<WasmDriverOptions, 'runner' | 'workers'>>> & {
+export type ResolvedWasmDriverOptions = Readonly<
+  Required<Omit<WasmDriverOptions, 'runner' | 'workers' | 'hostServices' | 'hostLimits'>>
+> & {
   readonly runner: GuestRunner | undefined;
   readonly workers: number | undefined;
+  readonly hostServices: WasmHostServices | undefined;
+  readonly hostLimits: Readonly<HostLimits>;
 };
 
 const MiB = 1024 * 1024;
@@ -64,7 +79,7 @@ const NUMERIC = [
   'logRingLines',
   'maxLogFileBytes',
 ] as const;
-const KNOWN = new Set<string>([...NUMERIC, 'isolation', 'runner']);
+const KNOWN = new Set<string>([...NUMERIC, 'isolation', 'runner', 'hostServices', 'hostLimits']);
 
 export function resolveWasmDriverOptions(options: WasmDriverOptions = {}): ResolvedWasmDriverOptions {
   for (const key of Object.keys(options)) {
@@ -87,5 +102,30 @@ export function resolveWasmDriverOptions(options: WasmDriverOptions = {}): Resol
   if (options.isolation !== undefined && options.isolation !== 'worker' && options.isolation !== 'inline') {
     throw new EdgewiseError('EW_INVALID', `WasmDriver option isolation must be "worker" or "inline"`);
   }
-  return Object.freeze({ ...DEFAULTS, ...options, runner: options.runner, workers: options.workers });
+  return Object.freeze({
+    ...DEFAULTS,
+    ...options,
+    runner: options.runner,
+    workers: options.workers,
+    hostServices: options.hostServices,
+    hostLimits: resolveHostLimits(options.hostLimits),
+  });
+}
+
+function resolveHostLimits(limits: Partial<HostLimits> = {}): Readonly<HostLimits> {
+  for (const [key, v] of Object.entries(limits)) {
+    if (!(key in DEFAULT_HOST_LIMITS)) {
+      throw new EdgewiseError(
+        'EW_INVALID',
+        `unknown WasmDriver hostLimits option "${key}"; known: ${Object.keys(DEFAULT_HOST_LIMITS).join(', ')}`,
+      );
+    }
+    if (!Number.isInteger(v) || (v as number) <= 0) {
+      throw new EdgewiseError(
+        'EW_INVALID',
+        `WasmDriver hostLimits.${key} must be a positive integer, got ${String(v)}`,
+      );
+    }
+  }
+  return Object.freeze({ ...DEFAULT_HOST_LIMITS, ...limits });
 }

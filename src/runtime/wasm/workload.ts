@@ -87,6 +87,7 @@ export class WasmWorkload {
       stderrLimit: this.options.maxStderrBytes,
       memory: this.compiled.memory,
       cgi: true,
+      hostImports: this.compiled.hostImports,
     };
   }
 

@@ -4,9 +4,11 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { EdgewiseError } from '../../../src/api/errors.js';
 import type { HttpHandler } from '../../../src/runtime/driver.js';
 import { WasmDriver } from '../../../src/runtime/wasm/driver.js';
 import { request, type Served, serve, tempDir, wasmSpec } from '../../support/wasm.js';
+import { EDUCATION_POLICY, TestPolicyHost, TestStreamHost } from '../../support/wasm-host-services.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const EXAMPLES = {
@@ -28,7 +30,10 @@ function ensureBuilt(): void {
 
 describe('example services through the WAGI executor', () => {
   const tmp = tempDir();
-  const driver = new WasmDriver({ workers: 2 });
+  // The education service asks the node's policy, the tracker writes to a stream: through host functions.
+  const policy = new TestPolicyHost({ 'education-policy.rego': EDUCATION_POLICY });
+  const streams = new TestStreamHost();
+  const driver = new WasmDriver({ workers: 2, hostServices: { policy, streams } });
   const servers: Served[] = [];
   const urls: Record<string, string> = {};
   const dataDirs: Record<string, string> = {};
@@ -78,7 +83,7 @@ describe('example services through the WAGI executor', () => {
     const first = await postJson(`${url}/track`, { po: 'PO-1234', event: 'shipped', location: 'Shenzhen' });
     assert.equal(first.status, 201);
     assert.equal(first.headers.location, '/track/PO-1234');
-    assert.deepEqual(JSON.parse(first.body.toString()), { recorded: true, po: 'PO-1234', events: 1 });
+    assert.deepEqual(JSON.parse(first.body.toString()), { recorded: true, po: 'PO-1234', events: 1, seq: 1 });
     await postJson(`${url}/track`, { po: 'PO-1234', event: 'customs "cleared"' });
     const res = await request(`${url}/track/PO-1234`);
     assert.equal(res.status, 200);
@@ -95,6 +100,34 @@ describe('example services through the WAGI executor', () => {
     assert.equal(onDisk.trim().split('\n').length, 2);
     assert.equal((await postJson(`${url}/track`, { po: '../../etc/passwd', event: 'x' })).status, 400);
     assert.equal((await postJson(`${url}/track`, { po: 'PO-1' })).status, 400);
+    // Each event went to the node's shipments stream too, as stored on disk.
+    assert.deepEqual(
+      streams.records.map((r) => [r.name, r.seq, JSON.parse(r.record).event]),
+      [
+        ['shipments', 1, 'shipped'],
+        ['shipments', 2, 'customs "cleared"'],
+      ],
+    );
+    assert.deepEqual(
+      streams.records.map((r) => JSON.parse(r.record)),
+      onDisk
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    );
+  });
+
+  it('supply-chain tracker refuses an event its stream will not take, and keeps it off disk', async () => {
+    const url = urls.tracker as string;
+    streams.failWith = new EdgewiseError('EW_TOO_MANY_REQUESTS', 'stream shipments is full');
+    try {
+      const full = await postJson(`${url}/track`, { po: 'PO-9', event: 'shipped' });
+      assert.equal(full.status, 503);
+      assert.match(JSON.parse(full.body.toString()).error, /ENOSPC/);
+      assert.equal((await request(`${url}/track/PO-9`)).status, 404);
+    } finally {
+      streams.failWith = undefined;
+    }
   });
 
   it('education service applies the join policy', async () => {
@@ -105,8 +138,20 @@ describe('example services through the WAGI executor', () => {
     assert.equal(ok.status, 200);
     assert.equal(JSON.parse(ok.body.toString()).joined, true);
     assert.equal(JSON.parse((await join('math-101', 's-1')).body.toString()).already, true);
-    assert.equal((await join('math-101', 't-1', 'teacher')).status, 403);
+    const teacher = await join('math-101', 't-1', 'teacher');
+    assert.equal(teacher.status, 403);
+    const refused = JSON.parse(teacher.body.toString());
+    assert.equal(
+      refused.reason,
+      'the join policy (education/allow) does not admit a teacher to this active course',
+    );
     assert.equal((await join('old-9', 's-1')).status, 403);
+    // Every answer came from the policy, and each decision was logged with its id.
+    const logged = policy.parsed();
+    assert.ok(logged.some((e) => e.decision_id === refused.decision_id && e.result === false));
+    assert.ok(
+      logged.some((e) => e.decision_id === JSON.parse(ok.body.toString()).decision_id && e.result === true),
+    );
     assert.equal((await join('tiny-1', 's-1')).status, 200);
     const full = await join('tiny-1', 's-2');
     assert.equal(full.status, 409);
@@ -114,6 +159,16 @@ describe('example services through the WAGI executor', () => {
     assert.equal((await join('nope', 's-1')).status, 404);
     const info = JSON.parse((await request(`${url}/courses/math-101`)).body.toString());
     assert.deepEqual(info, { course: 'math-101', status: 'active', capacity: 30, students: 1 });
+    // A stricter policy in force on the node refuses whom the old one admitted.
+    policy.set({ 'education-policy.rego': 'package education\ndefault allow = false\n' });
+    try {
+      const denied = await join('math-101', 's-7');
+      assert.equal(denied.status, 403);
+      assert.equal(JSON.parse(denied.body.toString()).joined, false);
+    } finally {
+      policy.set({ 'education-policy.rego': EDUCATION_POLICY });
+    }
+    assert.equal((await join('math-101', 's-7')).status, 200);
   });
 
   it('telemedicine signalling needs staff role and consent, and keeps data local', async () => {

@@ -13,6 +13,7 @@ import { cstrings, type GuestJob } from '../../../src/runtime/wasm/exec/job.js';
 import { Limiter } from '../../../src/runtime/wasm/exec/limiter.js';
 import { ByteRing } from '../../../src/runtime/wasm/exec/ring.js';
 import { encodeJob, GuestExecutor, resultParts } from '../../../src/runtime/wasm/exec/run.js';
+import { HostGroup } from '../../../src/runtime/wasm/host/abi.js';
 import { type CompiledModule, ModuleCache } from '../../../src/runtime/wasm/module/cache.js';
 import { preopenRoot } from '../../../src/runtime/wasm/wasi/index.js';
 import { tempDir, wat } from '../../support/wasm.js';
@@ -80,6 +81,7 @@ describe('ring records', () => {
       stderrLimit: 789,
       memory: { initial: 2, maximum: 300 },
       cgi: true,
+      hostImports: HostGroup.POLICY | HostGroup.STREAMS,
     };
     const view = recordView(buf);
     writeJob(view, 16, { id: 42, cell: 3, module: 7 }, job, JSON.stringify(job.preopens));
@@ -93,9 +95,16 @@ describe('ring records', () => {
       },
       { ...job, id: 42, cell: 3, module: 7, stdin: [1, 2, 3] },
     );
-    writeJob(view, 0, { id: 1, cell: 0, module: 1 }, { ...job, memory: undefined }, '');
+    writeJob(
+      view,
+      0,
+      { id: 1, cell: 0, module: 1 },
+      { ...job, memory: undefined, hostImports: undefined },
+      '',
+    );
     const bare = readJob(view, 0);
     assert.equal(bare.memory, undefined);
+    assert.equal(bare.hostImports, 0, 'no host functions');
     assert.deepEqual(bare.preopens, []);
   });
 

@@ -16,6 +16,7 @@ import {
 } from '../../../src/agent/streams/feature.js';
 import { dataSyncType } from '../../../src/api/kinds/data-sync.js';
 import type { KubeObject } from '../../../src/api/object.js';
+import type { HubFeature } from '../../../src/hub/feature.js';
 import { createHub, type Hub, type HubOptions, type ListeningHub, listenHub } from '../../../src/hub/hub.js';
 import {
   type DataIngestFeature,
@@ -39,14 +40,20 @@ export interface SyncHub {
 
 export async function startSyncHub(
   dataDir: string,
-  options: { port?: number; ingest?: DataIngestOptions; hub?: Partial<HubOptions> } = {},
+  options: {
+    port?: number;
+    ingest?: DataIngestOptions;
+    hub?: Partial<HubOptions>;
+    /** Features besides data ingest (edge policy, say). */
+    features?: HubFeature[];
+  } = {},
 ): Promise<SyncHub> {
   const ingest = dataIngestFeature({ statusIntervalMs: 100, ...options.ingest });
   const hub = await createHub({
     dataDir,
     logger: quiet,
     controllers: false,
-    features: [ingest],
+    features: [ingest, ...(options.features ?? [])],
     ...options.hub,
   });
   const port = options.port ?? (await freePort());

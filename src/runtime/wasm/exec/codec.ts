@@ -42,6 +42,8 @@ const J = {
 } as const;
 const JOB_HEADER = 56;
 const FLAG_CGI = 1;
+/** Flags bits 8–15: the job's HostGroup bits. */
+const HOST_SHIFT = 8;
 
 /** Upper bound of a job's encoded size, cheap to compute (UTF-16 unit → ≤ 3 UTF-8 bytes). */
 export function jobSizeBound(job: GuestJob, preopens: string): number {
@@ -95,7 +97,7 @@ export function writeJob(view: RecordView, at: number, ids: JobIds, job: GuestJo
   words[w + J.id / 4] = ids.id;
   words[w + J.cell / 4] = ids.cell;
   words[w + J.module / 4] = ids.module;
-  words[w + J.flags / 4] = job.cgi ? FLAG_CGI : 0;
+  words[w + J.flags / 4] = (job.cgi ? FLAG_CGI : 0) | ((job.hostImports ?? 0) << HOST_SHIFT);
   words[w + J.stdoutLimit / 4] = job.stdoutLimit;
   words[w + J.stderrLimit / 4] = job.stderrLimit;
   words[w + J.memInitial / 4] = job.memory ? job.memory.initial : NO_MEMORY;
@@ -153,6 +155,7 @@ export function readJob(view: RecordView, at: number): DecodedJob {
     return view;
   };
   const memInitial = u32(J.memInitial);
+  const flags = u32(J.flags);
   const entryLen = u32(J.entry);
   const entry = entrypoint(buf, p, p + entryLen);
   p += entryLen;
@@ -165,7 +168,8 @@ export function readJob(view: RecordView, at: number): DecodedJob {
     id: u32(J.id),
     cell: u32(J.cell),
     module: u32(J.module),
-    cgi: (u32(J.flags) & FLAG_CGI) !== 0,
+    cgi: (flags & FLAG_CGI) !== 0,
+    hostImports: (flags >>> HOST_SHIFT) & 0xff,
     stdoutLimit: u32(J.stdoutLimit),
     stderrLimit: u32(J.stderrLimit),
     memory: memInitial === NO_MEMORY ? undefined : { initial: memInitial, maximum: u32(J.memMaximum) },

@@ -27,6 +27,11 @@ export interface GuestJob {
    * parses it, so the main thread only writes the answer.
    */
   cgi?: boolean | undefined;
+  /**
+   * HostGroup bits of the `edgewise` host functions the module imports: a worker
+   * readies their backends (the policy evaluator) before it runs the job.
+   */
+  hostImports?: number | undefined;
 }
 
 /**
@@ -63,6 +68,8 @@ export interface RunOptions {
 
 /** Runs guests. Implementations: a worker_threads pool (default) and inline. */
 export interface GuestRunner {
+  /** HostGroup bits of the host functions this runner answers (0 or absent: none). */
+  readonly hostGroups?: number;
   run(key: string, module: WasmModule, job: GuestJob, options: RunOptions): Promise<GuestResult>;
   /** run() without a promise (the request path): `done` is called exactly once. */
   submit(

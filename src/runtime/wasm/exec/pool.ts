@@ -14,11 +14,14 @@
  */
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
+import { DEFAULT_HOST_LIMITS, HostGroup, type HostLimits } from '../host/abi.js';
+import { serveCall } from '../host/call-server.js';
+import type { WasmHostServices } from '../host/services.js';
 import type { WasmModule } from '../wa.js';
 import type { Preopen } from '../wasi/host.js';
 import { monotonicMs } from './control.js';
 import { failed, type GuestJob, type GuestResult, type GuestRunner, type RunOptions } from './job.js';
-import { type SlotGroup, type Task, WorkerSlot } from './slot.js';
+import { type SlotGroup, type SlotOptions, type Task, WorkerSlot } from './slot.js';
 
 export interface PoolOptions {
   /** Worker threads. @default max(2, availableParallelism()) */
@@ -33,6 +36,11 @@ export interface PoolOptions {
   depth?: number;
   /** A job running this long makes its worker take no more jobs, and lose those queued. @default 5 */
   stallMs?: number;
+  /**
+   * Services behind the `edgewise` host functions (host/services.ts), read at each
+   * use; absent: the pool answers none and modules importing them are refused.
+   */
+  host?: { services: WasmHostServices; limits?: Partial<HostLimits> | undefined } | undefined;
 }
 
 /** Room per ring: `depth` jobs of up to ringBytes / 2 each fit with space to spare. */
@@ -44,7 +52,8 @@ export class WorkerPool implements GuestRunner {
   private readonly maxQueue: number;
   private readonly queueTimeoutMs: number;
   private readonly stallMs: number;
-  private readonly slotOptions: { depth: number; ringBytes: number; resourceLimits: ResourceLimits };
+  private readonly slotOptions: SlotOptions;
+  private readonly services: WasmHostServices | undefined;
   private readonly moduleIds = new Map<string, number>();
   private readonly preopenJson = new WeakMap<readonly Preopen[], string>();
   private readonly readyWaiters: Array<() => void> = [];
@@ -73,11 +82,25 @@ export class WorkerPool implements GuestRunner {
       // keeps them near 1 ms for the same total GC time.
       resourceLimits: options.resourceLimits ?? { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 4 },
     };
+    this.services = options.host?.services;
+    if (options.host) {
+      const services = options.host.services;
+      this.slotOptions.host = {
+        limits: { ...DEFAULT_HOST_LIMITS, ...options.host.limits },
+        policy: () => services.policy,
+      };
+    }
     for (let i = 0; i < size; i++) this.slots.push(this.newSlot());
   }
 
   get size(): number {
     return this.slots.length;
+  }
+
+  /** HostGroup bits of the host functions whose service is there now. */
+  get hostGroups(): number {
+    const s = this.services;
+    return (s?.policy ? HostGroup.POLICY : 0) | (s?.streams ? HostGroup.STREAMS : 0);
   }
 
   /** Resolves once every worker thread is up, or the pool is closed (benchmarks and tests wait for it). */
@@ -180,6 +203,16 @@ export class WorkerPool implements GuestRunner {
           this.stopWatchingWhenIdle();
         },
         failed: (slot, message) => this.replace(slot, 'crashed', message),
+        call: (slot) => {
+          if (slot.calls) serveCall(slot.calls, this.services);
+        },
+        decisions: (entries) => {
+          try {
+            this.services?.policy?.record(entries);
+          } catch {
+            // The service is going away (agent stopping); the pool must keep reading results.
+          }
+        },
       },
       this.slotOptions,
     );

@@ -1,5 +1,7 @@
 /** Guest runs on one thread: instantiate fresh, call the entrypoint, collect output. */
 
+import type { HostLimits } from '../host/abi.js';
+import { EdgewiseFunctions, type HostBackend } from '../host/functions.js';
 import { isMemory, WA, type WasmInstance, type WasmMemory, type WasmModule } from '../wa.js';
 import { type CgiHead, readCgiHead } from '../wagi/response.js';
 import { type Preopen, WasiHost } from '../wasi/host.js';
@@ -19,6 +21,7 @@ export interface EncodedJob {
   stderrLimit: number;
   memory?: { initial: number; maximum: number } | undefined;
   cgi?: boolean | undefined;
+  hostImports?: number | undefined;
 }
 
 /** How a run ended; stdout/stderr stay in the executor's sinks until its next run. */
@@ -48,10 +51,24 @@ export class GuestExecutor {
     stdout: this.stdout,
     stderr: this.stderr,
   });
-  private readonly importsWithMemory: Record<string, Record<string, unknown>>;
+  /** WASI, and the `edgewise` namespace: the pooled memory, and the host functions when there is a backend. */
+  private readonly imports: Record<string, Record<string, unknown>>;
+  private readonly edgewise: EdgewiseFunctions | undefined;
 
-  constructor(private readonly memories = new MemoryPool()) {
-    this.importsWithMemory = { ...this.host.imports, edgewise: { memory: undefined } };
+  /** @param host the host functions' backend and limits (worker threads of a pool given host services) */
+  constructor(
+    private readonly memories = new MemoryPool(),
+    host?: { backend: HostBackend; limits: HostLimits },
+  ) {
+    this.edgewise =
+      host &&
+      new EdgewiseFunctions(
+        host.backend,
+        host.limits,
+        () => this.host.guestMemory(),
+        (line) => this.stderr.write(Buffer.from(`${line}\n`)),
+      );
+    this.imports = { ...this.host.imports, edgewise: { memory: undefined, ...this.edgewise?.imports } };
   }
 
   /** A run that never reached the guest, in the same shape as run()'s. */
@@ -63,6 +80,7 @@ export class GuestExecutor {
 
   run(module: WasmModule, job: EncodedJob): RunOutput {
     const { stdout, stderr, host } = this;
+    this.edgewise?.reset();
     stdout.reset(job.stdoutLimit);
     stderr.reset(job.stderrLimit);
     host.reset({
@@ -87,15 +105,14 @@ export class GuestExecutor {
         stderr,
       };
     };
+    const edgewise = this.imports.edgewise as { memory: unknown };
     try {
-      let imports = host.imports as Record<string, Record<string, unknown>>;
       if (shape) {
         // Inside the try: failing to reserve a memory fails this request, not the thread.
         memory = this.memories.take(shape);
-        imports = this.importsWithMemory;
-        (imports.edgewise as { memory: unknown }).memory = memory;
+        edgewise.memory = memory;
       }
-      instance = new WA.Instance(module, imports);
+      instance = new WA.Instance(module, this.imports);
       const code = host.start(instance, job.entrypoint);
       return end(code === 0 ? 'ok' : 'exit', code, code === 0 ? undefined : `guest exited with code ${code}`);
     } catch (err) {
@@ -106,7 +123,9 @@ export class GuestExecutor {
       const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       return end('trap', -1, message);
     } finally {
-      (this.importsWithMemory.edgewise as { memory: unknown }).memory = undefined;
+      edgewise.memory = undefined;
+      // A held decision response is the request's: drop it now, not at the next request.
+      this.edgewise?.reset();
       // Output lives in host-side sinks, so the guest's memory can be wiped and reused.
       if (shape && memory) this.memories.give(shape, memory);
     }

@@ -10,11 +10,16 @@ import {
   receiveMessageOnPort,
   Worker,
 } from 'node:worker_threads';
+import { HostGroup, type HostLimits } from '../host/abi.js';
+import { CallBlock } from '../host/call-block.js';
+import { createEventsRing, takeEntries } from '../host/decision-events.js';
+import type { WasmPolicyHost } from '../host/services.js';
+import { callBlockBytes } from '../host/worker-backend.js';
 import type { WasmModule } from '../wa.js';
 import { jobSize, jobSizeBound, readResult, writeJob } from './codec.js';
 import { ControlBlock } from './control.js';
 import type { GuestJob, GuestResult } from './job.js';
-import { PORTED, type PortedResult, type PortedToWorker, READY, type WorkerInit } from './protocol.js';
+import { CALL, PORTED, type PortedResult, type PortedToWorker, READY, type WorkerInit } from './protocol.js';
 import { ByteRing } from './ring.js';
 
 /** Jobs that may run on at most `workers` workers at once, and how many each one holds. */
@@ -44,6 +49,10 @@ export interface SlotEvents {
   /** The worker wrote results while the pool waited for them. */
   wake(slot: WorkerSlot): void;
   failed(slot: WorkerSlot, message: string): void;
+  /** The worker's guest called a host function that the main thread answers (slot.calls). */
+  call(slot: WorkerSlot): void;
+  /** Decision log entries the worker's guests made, oldest first. */
+  decisions(entries: string[]): void;
 }
 
 export interface SlotOptions {
@@ -52,6 +61,8 @@ export interface SlotOptions {
   /** Bytes of each ring. */
   ringBytes: number;
   resourceLimits: ResourceLimits;
+  /** Set when the pool answers host functions: their limits, and the policy service. */
+  host?: { limits: HostLimits; policy: () => WasmPolicyHost | undefined } | undefined;
 }
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
@@ -72,8 +83,17 @@ export class WorkerSlot {
   retired = false;
   /** Records written since the worker was last woken. */
   private unwoken = 0;
+  /** Host calls from this worker's guests, and the decisions they made (when the pool has host services). */
+  readonly calls: CallBlock | undefined;
+  private readonly decisionRing: ByteRing | undefined;
+  private readonly policy: (() => WasmPolicyHost | undefined) | undefined;
+  /** The policy snapshot this worker has: the next policy job brings a newer one first. */
+  private policySent = { module: '', version: -1 };
 
-  constructor(events: SlotEvents, options: SlotOptions) {
+  constructor(
+    private readonly events: SlotEvents,
+    options: SlotOptions,
+  ) {
     this.control = ControlBlock.create(options.depth);
     for (let c = options.depth - 1; c >= 0; c--) this.freeCells.push(c);
     this.jobs = ByteRing.create(options.ringBytes);
@@ -88,6 +108,12 @@ export class WorkerSlot {
       results: this.results.sab,
       port: port2,
     };
+    if (options.host) {
+      this.calls = CallBlock.create(callBlockBytes(options.host.limits));
+      this.decisionRing = createEventsRing();
+      this.policy = options.host.policy;
+      init.host = { limits: options.host.limits, calls: this.calls.sab, events: this.decisionRing.sab };
+    }
     const worker = new Worker(WORKER_URL, {
       workerData: init,
       transferList: [port2],
@@ -102,6 +128,8 @@ export class WorkerSlot {
       if (msg === READY) {
         this.ready = true;
         events.ready(this);
+      } else if (msg === CALL) {
+        events.call(this);
       } else {
         events.wake(this);
       }
@@ -124,6 +152,7 @@ export class WorkerSlot {
       if (!this.ported({ type: 'load', module: task.moduleId, compiled: task.module })) return false;
       this.loaded.add(task.moduleId);
     }
+    if (((task.job.hostImports ?? 0) & HostGroup.POLICY) !== 0 && !this.sendPolicy()) return false;
     const cell = this.freeCells.pop();
     if (cell === undefined) return false;
     task.id = id;
@@ -183,6 +212,25 @@ export class WorkerSlot {
     if (this.control.workerIdle()) this.jobs.wake();
   }
 
+  /** Sends the policy in force if this worker has an older one; false when the ring is full. */
+  private sendPolicy(): boolean {
+    const policy = this.policy?.();
+    if (!policy) return true; // the service is gone: the job's decisions fail with EIO
+    const { version, config } = policy.snapshot();
+    const sent = this.policySent;
+    if (sent.version === version && sent.module === policy.evaluatorModule) return true;
+    if (!this.ported({ type: 'policy', module: policy.evaluatorModule, config })) return false;
+    this.policySent = { module: policy.evaluatorModule, version };
+    return true;
+  }
+
+  /** Hands over the decision log entries the worker wrote. */
+  private takeDecisions(): void {
+    if (!this.decisionRing) return;
+    const entries = takeEntries(this.decisionRing);
+    if (entries.length > 0) this.events.decisions(entries);
+  }
+
   forget(moduleId: number): void {
     if (!this.loaded.has(moduleId) || !this.ported({ type: 'forget', module: moduleId })) return;
     this.loaded.delete(moduleId);
@@ -201,13 +249,19 @@ export class WorkerSlot {
 
   /** Reads every result the worker has written, then asks it to wake the pool for the next. */
   drain(deliver: (task: Task, result: GuestResult) => void): void {
+    // Decisions are taken before and after the results, so a job's entries (written
+    // before its result) are logged in the same turn as its response goes out.
+    this.takeDecisions();
     const ring = this.results;
     for (;;) {
       const at = ring.next();
       if (at < 0) {
         this.control.poolWaits(true);
         // A result written before the flag was set would not wake us: look again.
-        if (ring.empty()) return;
+        if (ring.empty()) {
+          this.takeDecisions();
+          return;
+        }
         this.control.poolWaits(false);
         continue;
       }

@@ -3,13 +3,19 @@
  * result into the result ring; between jobs it sleeps on the ring (Atomics.wait), so
  * it never returns to its event loop and handles no per-job messages. A guest that
  * loops forever blocks only this thread: the pool stops and replaces the worker.
+ * The one exception is loading the policy evaluator for the host functions, an
+ * `await import()` made once per thread inside the first job that decides.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { HostGroup } from '../host/abi.js';
+import { DecisionEvents } from '../host/decision-events.js';
+import { WorkerHostBackend } from '../host/worker-backend.js';
 import type { WasmModule } from '../wa.js';
 import { type JobIds, readJob, resultSizeBound, writeResult } from './codec.js';
 import { ControlBlock } from './control.js';
 import type { GuestResult } from './job.js';
 import {
+  CALL,
   JOB,
   PORTED,
   type PortedResult,
@@ -35,7 +41,18 @@ const control = ControlBlock.attach(init.control);
 const jobs = ByteRing.attach(init.jobs);
 const results = ByteRing.attach(init.results);
 const modules = new Map<number, WasmModule>();
-const executor = new GuestExecutor();
+const backend = init.host && hostBackend(init.host.calls, init.host.events);
+const executor = new GuestExecutor(undefined, backend && init.host && { backend, limits: init.host.limits });
+
+function hostBackend(calls: SharedArrayBuffer, events: SharedArrayBuffer): WorkerHostBackend {
+  const ring = ByteRing.attach(events);
+  // A full ring waits for the pool to read it, as a full result ring does (reply()).
+  const waitForRoom = () => {
+    if (control.takeWakeRequest()) parent.postMessage(WAKE);
+    control.nap(1);
+  };
+  return new WorkerHostBackend(calls, new DecisionEvents(ring, waitForRoom), () => parent.postMessage(CALL));
+}
 
 function reply(id: number, parts: ResultParts): void {
   const size = resultSizeBound(parts);
@@ -71,9 +88,19 @@ function reply(id: number, parts: ResultParts): void {
   results.commit(4);
 }
 
-function run(ids: JobIds, job: EncodedJob): void {
-  if (!control.claim(ids.cell, ids.id)) return; // the pool took it back to run elsewhere
+function run(ids: JobIds, job: EncodedJob): Promise<void> | undefined {
+  if (!control.claim(ids.cell, ids.id)) return undefined; // the pool took it back to run elsewhere
   control.begin(ids.id);
+  // The job's clock runs while the evaluator loads: the pool sees a running job, moves
+  // the jobs queued behind it elsewhere, and stops it at its budget like any other.
+  if (backend?.policyNeedsLoad && ((job.hostImports ?? 0) & HostGroup.POLICY) !== 0) {
+    return backend.loadPolicy().then(() => finish(ids, job));
+  }
+  finish(ids, job);
+  return undefined;
+}
+
+function finish(ids: JobIds, job: EncodedJob): void {
   const module = modules.get(ids.module);
   let out: RunOutput;
   try {
@@ -91,10 +118,12 @@ function run(ids: JobIds, job: EncodedJob): void {
   if (control.takeWakeRequest()) parent.postMessage(WAKE);
 }
 
-function ported(msg: PortedToWorker): void {
+function ported(msg: PortedToWorker): Promise<void> | undefined {
   if (msg.type === 'load') modules.set(msg.module, msg.compiled);
   else if (msg.type === 'forget') modules.delete(msg.module);
-  else run(msg, encodeJob(msg.job));
+  else if (msg.type === 'policy') backend?.configurePolicy(msg.module, msg.config);
+  else return run(msg, encodeJob(msg.job));
+  return undefined;
 }
 
 // The pool starts a job's clock only once its worker is up: booting a thread can
@@ -111,13 +140,15 @@ for (;;) {
     continue;
   }
   const kind = jobs.words[at >>> 2];
+  let pending: Promise<void> | undefined;
   if (kind === JOB) {
     // The job's bytes are views into the ring: release only after the run.
     const job = readJob(jobs, at);
-    run(job, job);
+    pending = run(job, job);
   } else if (kind === PORTED) {
     const msg = receiveMessageOnPort(init.port)?.message as PortedToWorker | undefined;
-    if (msg) ported(msg);
+    if (msg) pending = ported(msg);
   }
+  if (pending !== undefined) await pending;
   jobs.release();
 }

@@ -7,6 +7,7 @@ import { EdgewiseError } from '../../../api/errors.js';
 import { WA, type WasmModule } from '../wa.js';
 import { checkHeader, importMemory, WASM_PAGE } from './binary.js';
 import { mergeDataSegments } from './data-segments.js';
+import { hostGroups } from './host-imports.js';
 import { validateModule } from './validate.js';
 
 export interface CompiledModule {
@@ -20,6 +21,8 @@ export interface CompiledModule {
   readonly size: number;
   /** Set when the module's memory became an `edgewise.memory` import: the limits to create it with. */
   readonly memory: { initial: number; maximum: number } | undefined;
+  /** HostGroup bits of the `edgewise` host functions it imports (0: none). */
+  readonly hostImports: number;
 }
 
 export function sha256Digest(bytes: Uint8Array): string {
@@ -95,6 +98,7 @@ async function compile(
     );
   }
   const exports = validateModule(module, source, capped.imported);
+  const hostImports = hostGroups(bytes, WA.Module.imports(module), source);
   return {
     key,
     digest,
@@ -103,5 +107,6 @@ async function compile(
     exports,
     size: bytes.length,
     memory: capped.imported ? { initial: capped.minPages, maximum: capped.maxPages as number } : undefined,
+    hostImports,
   };
 }

@@ -105,6 +105,11 @@ export class WasiHost {
     }
   }
 
+  /** The running instance's memory, for other host functions (the `edgewise` ones). */
+  guestMemory(): GuestMemory {
+    return this.mem();
+  }
+
   private mem(): GuestMemory {
     const memory = this.memory;
     if (!memory) throw new GuestFault(Errno.FAULT);
