@@ -64,6 +64,8 @@ export interface AgentOptions {
   gateway?: { host: string; port: number };
   /** Registries reached over plain HTTP besides loopback ones (module pulls). */
   insecureRegistries?: string[];
+  /** Registries whose images are pulled from the hub's module store instead (mirrors). */
+  registryMirrors?: string[];
   /**
    * Resolves images to local artifacts (Wasm modules). By default images of Wasm
    * handlers are pulled from the hub's module store or their registry (artifacts.ts).
@@ -200,6 +202,7 @@ export class Agent {
         handlers: wasmHandlers,
         logger,
         ...(options.insecureRegistries && { insecureRegistries: options.insecureRegistries }),
+        ...(options.registryMirrors && { mirrors: options.registryMirrors }),
       }).resolve;
     const labels = options.labels ?? {};
     const capacity = options.capacity ?? {};

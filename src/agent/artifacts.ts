@@ -33,6 +33,12 @@ export interface ArtifactResolverOptions {
   logger: Logger;
   /** Registries reached over plain HTTP besides loopback ones. */
   insecureRegistries?: string[];
+  /**
+   * Registries whose images come from the hub's module store instead (as K3s's
+   * registries.yaml mirrors): `registry.example.com/app:1` pulls `app:1` from the hub.
+   * Sites behind a firewall reach only their hub; manifests keep their image names.
+   */
+  mirrors?: string[];
   /** Per-request timeout. @default 30000 */
   timeoutMs?: number;
 }
@@ -53,16 +59,15 @@ export function createArtifactResolver(options: ArtifactResolverOptions): {
   client: OciClient;
 } {
   const hubHost = hubRegistryHost(options.hubUrl);
+  const hubEndpoint = {
+    url: new URL(options.hubUrl).origin,
+    ...(options.caPem && { ca: options.caPem }),
+    authorization: `Bearer ${options.credential}`,
+  };
   const client = new OciClient({
     cacheDir: options.cacheDir,
     defaultRegistry: hubHost,
-    endpoints: {
-      [hubHost]: {
-        url: new URL(options.hubUrl).origin,
-        ...(options.caPem && { ca: options.caPem }),
-        authorization: `Bearer ${options.credential}`,
-      },
-    },
+    endpoints: Object.fromEntries([hubHost, ...(options.mirrors ?? [])].map((host) => [host, hubEndpoint])),
     ...(options.insecureRegistries && { insecureRegistries: options.insecureRegistries }),
     ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
   });

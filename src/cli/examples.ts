@@ -51,6 +51,35 @@ function manifestFiles(dir: string): string[] {
   return out;
 }
 
+/** The field scenarios' made-up images, mapped to modules the project builds (examples/scenario-images.json). */
+export interface ScenarioImages {
+  /** A registry host agents pull from the hub's store instead (`registry.example.com`). */
+  mirror?: string;
+  modules: ExampleModule[];
+}
+
+export const SCENARIO_IMAGES_FILE = 'scenario-images.json';
+
+export function readScenarioImages(dir: string): ScenarioImages {
+  const file = path.join(dir, SCENARIO_IMAGES_FILE);
+  if (!existsSync(file)) return { modules: [] };
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
+    mirror?: string;
+    images?: Record<string, string>;
+  };
+  const modules = Object.entries(parsed.images ?? {}).map(([image, module]) => ({
+    image,
+    file: path.resolve(dir, module),
+    manifest: file,
+  }));
+  return { ...(parsed.mirror && { mirror: parsed.mirror }), modules };
+}
+
+/** The name a module is stored under in the hub: a mirrored registry's host is dropped. */
+export function storeName(image: string, mirror: string | undefined): string {
+  return mirror && image.startsWith(`${mirror}/`) ? image.slice(mirror.length + 1) : image;
+}
+
 export interface PublishedExamples {
   pushed: PushResult[];
   /** Modules not built yet (`npm run build:examples`). */
@@ -60,12 +89,15 @@ export interface PublishedExamples {
 export async function publishExampleModules(dir: string, hub: HubConnection): Promise<PublishedExamples> {
   const result: PublishedExamples = { pushed: [], missing: [] };
   if (!existsSync(dir)) return result;
-  for (const example of findExampleModules(dir)) {
+  const scenarios = readScenarioImages(dir);
+  for (const example of [...findExampleModules(dir), ...scenarios.modules]) {
     if (!existsSync(example.file)) {
       result.missing.push(example);
       continue;
     }
-    result.pushed.push(await pushModule({ file: example.file, name: example.image, hub }));
+    result.pushed.push(
+      await pushModule({ file: example.file, name: storeName(example.image, scenarios.mirror), hub }),
+    );
   }
   return result;
 }

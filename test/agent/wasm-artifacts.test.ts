@@ -32,7 +32,7 @@ describe('agent: Wasm image resolution', { timeout: 60_000 }, () => {
   let v2: Uint8Array;
   let pushed1 = '';
 
-  const resolver = (name: string) =>
+  const resolver = (name: string, mirrors?: string[]) =>
     createArtifactResolver({
       cacheDir: path.join(root, name, 'modules'),
       hubUrl,
@@ -40,6 +40,7 @@ describe('agent: Wasm image resolution', { timeout: 60_000 }, () => {
       handlers: WASM,
       logger: pino({ level: 'silent' }),
       timeoutMs: 3000,
+      ...(mirrors && { mirrors }),
     });
 
   before(async () => {
@@ -79,6 +80,19 @@ describe('agent: Wasm image resolution', { timeout: 60_000 }, () => {
       await resolve('local/greeter:1', 'process', 'IfNotPresent'),
       undefined,
       'not a Wasm handler',
+    );
+  });
+
+  it("pulls a mirrored registry's images from the hub's store, others not", async () => {
+    const seenBefore = seen.length;
+    const { resolve } = resolver('mirror', ['registry.example.com']);
+    const got = await resolve('registry.example.com/tracker:1.0', 'wasmedge', 'IfNotPresent');
+    assert.equal(got?.digest, pushed1, 'registry.example.com/tracker:1.0 is tracker:1.0 in the hub');
+    assert.ok(seen.slice(seenBefore).includes('Bearer ewn1.edge-1.secret'), 'with the node credential');
+    const { resolve: unmirrored } = resolver('no-mirror');
+    await assert.rejects(
+      unmirrored('registry.example.com/tracker:1.0', 'wasmedge', 'IfNotPresent'),
+      /registry\.example\.com/,
     );
   });
 

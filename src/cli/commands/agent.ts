@@ -16,6 +16,7 @@ interface AgentCommandOptions {
   portRange?: string;
   gateway?: string;
   insecureRegistry: string[];
+  registryMirror: string[];
   logLevel: string;
 }
 
@@ -66,6 +67,12 @@ export function registerAgent(program: Command, context: () => CliContext): void
       (v: string, all: string[]) => [...all, v],
       [],
     )
+    .option(
+      '--registry-mirror <host>',
+      "pull this registry's images from the hub's module store (repeatable), as K3s's registries.yaml mirrors",
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
     .option('--log-level <level>', 'trace | debug | info | warn | error', 'info')
     .action(async (opts: AgentCommandOptions) => {
       const ctx = context();
@@ -90,6 +97,7 @@ export function registerAgent(program: Command, context: () => CliContext): void
         ...(opts.portRange && { portRange: parsePortRange(opts.portRange) }),
         ...(opts.gateway && { gateway: parseGateway(opts.gateway) }),
         ...(opts.insecureRegistry.length > 0 && { insecureRegistries: opts.insecureRegistry }),
+        ...(opts.registryMirror.length > 0 && { registryMirrors: opts.registryMirror }),
       });
       const gateway = agent.gateway.shared;
       ctx.out(

@@ -54,7 +54,7 @@ export function registerUp(program: Command, context: () => CliContext): void {
         { createHub, listenHub, parseListen },
         { Agent },
         { agentFeatures, hubFeatures },
-        { publishExampleModules },
+        { publishExampleModules, readScenarioImages },
       ] = await Promise.all([
         import('../../hub/hub.js'),
         import('../../agent/agent.js'),
@@ -74,6 +74,7 @@ export function registerUp(program: Command, context: () => CliContext): void {
       const served = await listenHub(hub, listen);
       const kubeconfig = hub.security?.writeKubeconfig(served.url) ?? '';
       const installed = installCliConfig(ctx.io.env, kubeconfig, served.url);
+      const mirror = opts.examples === false ? undefined : readScenarioImages(opts.examples).mirror;
       const agents: AgentInstance[] = [];
       const lines: string[] = [];
       for (let i = 1; i <= count; i++) {
@@ -97,6 +98,8 @@ export function registerUp(program: Command, context: () => CliContext): void {
           stopWorkloadsOnClose: true,
           logger,
           features: await agentFeatures(),
+          // The field scenarios' images (registry.example.com/…) come from the hub's store.
+          ...(mirror && { registryMirrors: [mirror] }),
         });
         agents.push(agent);
         const gw = agent.gateway.shared;
