@@ -120,7 +120,7 @@ function immutableCheck(
   old: Record<string, unknown> | undefined,
   sections: string[],
 ): void {
-  if (!old || old.immutable !== true) return;
+  if (old?.immutable !== true) return;
   if (o.immutable !== true) errors.forbidden('immutable', 'field is immutable when `immutable` is set');
   for (const s of sections) {
     if (JSON.stringify(o[s] ?? {}) !== JSON.stringify(old[s] ?? {}))
