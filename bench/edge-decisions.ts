@@ -15,7 +15,6 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import YAML from 'yaml';
 import { Agent } from '../src/agent/agent.js';
@@ -30,8 +29,7 @@ import {
   stop,
   waitFor,
 } from '../test/support/fleet.js';
-
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { arg, percentile, ROOT, writeResult } from './common.js';
 
 const EDU_INPUT = {
   action: 'join',
@@ -49,15 +47,6 @@ const CALL_INPUT = {
   patient: { id: 'p-9', consent: true },
   data_stays_local: true,
 };
-
-function arg(name: string, fallback: number): number {
-  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return hit ? Number(hit.slice(name.length + 3)) : fallback;
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
 
 interface Row {
   name: string;
@@ -186,7 +175,7 @@ async function main(): Promise<void> {
       () => /"localApi":"(http:[^"]+)"/.exec(node.output())?.[1],
       10_000,
     );
-    const manifests = path.join(repo, 'examples', 'policy', 'manifests');
+    const manifests = path.join(ROOT, 'examples', 'policy', 'manifests');
     for (const file of fs.readdirSync(manifests)) {
       for (const doc of YAML.parseAllDocuments(fs.readFileSync(path.join(manifests, file), 'utf8'))) {
         const cm = doc.toJS() as KubeObject;
@@ -262,17 +251,7 @@ function report(rows: Row[], run: Record<string, unknown>): void {
       `| ${r.name} | ${JSON.stringify(r.decision)} | ${r.concurrency} | ${r.p50_us} | ${r.p99_us} | ${r.per_s.toLocaleString('en-US')} |`,
     );
   console.log(`the node's decision log after the run: ${JSON.stringify(run.nodeDecisionLog)}`);
-  const out = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpus: os.cpus().length,
-    cpu: os.cpus()[0]?.model ?? 'unknown',
-    ...run,
-    rows,
-  };
-  const file = path.join(repo, 'bench', 'results', 'edge-decisions.json');
-  fs.writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-  console.log(`wrote ${path.relative(repo, file)}`);
+  writeResult('edge-decisions', { ...run, rows });
 }
 
 await main();

@@ -8,7 +8,7 @@
  * Run: npm run build && node dist/bench/fleet-latency.js [--deployments 20] [--replicas 3]
  * Writes bench/results/fleet-latency.json.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +21,7 @@ import {
   waitFor,
 } from '../test/support/fleet.js';
 import { tempDir } from '../test/support/hub.js';
+import { percentile, writeResult } from './common.js';
 
 const { values } = parseArgs({
   options: { deployments: { type: 'string', default: '20' }, replicas: { type: 'string', default: '3' } },
@@ -31,10 +32,6 @@ const REPLICAS = Number(values.replicas);
 function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
 const root = tempDir('edgewise-bench-fleet-');
@@ -118,9 +115,6 @@ try {
   const loaded = agents.map((a) => rssMiB(a.child.pid as number));
   latencies.sort((a, b) => a - b);
   const result = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpus: os.cpus().length,
     loadavg: os.loadavg(),
     agentIdleRssMiB: idle,
     agentRssWithWorkloadsMiB: loaded,
@@ -139,8 +133,7 @@ try {
   console.log(
     `apply → Ready p50 ${result.applyToReadyP50Ms.toFixed(0)} ms, p99 ${result.applyToReadyP99Ms.toFixed(0)} ms over ${latencies.length} pods`,
   );
-  mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/fleet-latency.json', `${JSON.stringify(result, null, 2)}\n`);
+  writeResult('fleet-latency', result);
 } finally {
   killAll(root);
   rmSync(root, { recursive: true, force: true });

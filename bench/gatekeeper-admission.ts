@@ -14,7 +14,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import YAML from 'yaml';
 import { configMapType } from '../src/api/kinds/core.js';
@@ -22,15 +21,10 @@ import { podType } from '../src/api/kinds/pod.js';
 import type { KubeObject } from '../src/api/object.js';
 import { gatekeeperFeature } from '../src/hub/gatekeeper/index.js';
 import { createHub, type Hub } from '../src/hub/hub.js';
+import { arg, percentile, ROOT, writeResult } from './common.js';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const shared = process.env.EDGEWISE_SHARED_DIR ?? path.resolve(repo, '../shared');
+const shared = process.env.EDGEWISE_SHARED_DIR ?? path.resolve(ROOT, '../shared');
 const library = path.join(shared, 'conformance', 'gatekeeper-library');
-
-function arg(name: string, fallback: number): number {
-  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return hit ? Number(hit.slice(name.length + 3)) : fallback;
-}
 
 const ITERATIONS = arg('iterations', 1000);
 const WARMUP = Math.min(200, ITERATIONS);
@@ -69,10 +63,6 @@ const POLICIES: { template: string; kind: string; match: unknown; parameters: un
     parameters: {},
   },
 ];
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
 
 function configMap(name: string): KubeObject {
   return {
@@ -184,13 +174,7 @@ async function main(): Promise<void> {
       `| ${r.constraints} | ${r.configmap_create.p50_ms} / ${r.configmap_create.p99_ms} | ${r.pod_create.p50_ms} / ${r.pod_create.p99_ms} | ${r.pod_dry_run.p50_ms} / ${r.pod_dry_run.p99_ms} | ${delta(r.pod_dry_run, base.pod_dry_run)} |`,
     );
   }
-  const out = path.join(repo, 'bench', 'results', 'gatekeeper-admission.json');
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(
-    out,
-    `${JSON.stringify({ iterations: ITERATIONS, node: process.version, cpus: os.cpus().length, loadavg: os.loadavg(), rows }, null, 2)}\n`,
-  );
-  console.log(`wrote ${path.relative(process.cwd(), out)}`);
+  writeResult('gatekeeper-admission', { iterations: ITERATIONS, loadavg: os.loadavg(), rows });
 }
 
 await main();

@@ -7,13 +7,14 @@
  * Run: npm run build && node dist/bench/hub-api.js [--objects 2000] [--watchers 100] [--writes 200]
  * Writes bench/results/hub-api.json.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { createHub, listenHub } from '../src/hub/hub.js';
+import { percentile, printTable, writeResult } from './common.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,11 +45,6 @@ function request(url: string, method: string, body: string, contentType: string)
     req.on('error', reject);
     req.end(body);
   });
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
 async function applyThroughput(base: string, prefix: string): Promise<number> {
@@ -193,15 +189,21 @@ if (await reachable()) {
 console.log(
   `hub API, ${OBJECTS} applies at concurrency ${CONCURRENCY}; ${WATCHERS} watchers × ${WRITES} writes`,
 );
-console.log('backend    apply obj/s   fan-out p50 ms   fan-out p99 ms   deliveries');
-for (const r of results) {
-  console.log(
-    `${r.backend.padEnd(10)} ${r.applyPerSecond.toFixed(0).padStart(11)}   ${r.fanoutP50Ms.toFixed(2).padStart(14)}   ${r.fanoutP99Ms.toFixed(2).padStart(14)}   ${String(r.samples).padStart(10)}`,
-  );
-}
-mkdirSync('bench/results', { recursive: true });
-writeFileSync(
-  'bench/results/hub-api.json',
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, objects: OBJECTS, concurrency: CONCURRENCY, watchers: WATCHERS, writes: WRITES, results }, null, 2)}\n`,
+printTable(
+  ['backend', 'apply obj/s', 'fan-out p50 ms', 'fan-out p99 ms', 'deliveries'],
+  results.map((r) => [
+    r.backend,
+    r.applyPerSecond.toFixed(0),
+    r.fanoutP50Ms.toFixed(2),
+    r.fanoutP99Ms.toFixed(2),
+    String(r.samples),
+  ]),
 );
+writeResult('hub-api', {
+  objects: OBJECTS,
+  concurrency: CONCURRENCY,
+  watchers: WATCHERS,
+  writes: WRITES,
+  results,
+});
 agent.destroy();

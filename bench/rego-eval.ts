@@ -8,23 +8,12 @@
  * Prints a table and writes bench/results/rego-eval.json.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { type CompiledPolicy, compile, type ModuleSource } from '../src/policy/rego/index.js';
+import { arg, loadAverage, median, percentile, ROOT, writeResult } from './common.js';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const shared = process.env.EDGEWISE_SHARED_DIR ?? path.resolve(repo, '../shared');
-
-function arg(name: string, fallback: number): number {
-  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return hit ? Number(hit.slice(name.length + 3)) : fallback;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
+const shared = process.env.EDGEWISE_SHARED_DIR ?? path.resolve(ROOT, '../shared');
 
 interface EvalRow {
   name: string;
@@ -189,7 +178,7 @@ function main(): void {
     runs.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
   runs.sort((a, b) => a - b);
-  const compileMs = Number((runs[Math.floor(runs.length / 2)] as number).toFixed(1));
+  const compileMs = Number(median(runs).toFixed(1));
   const firstMs = Number((runs[runs.length - 1] as number).toFixed(1));
 
   console.log('| evaluation | decision | p50 µs | p99 µs | evals/s |');
@@ -204,13 +193,9 @@ function main(): void {
     `\ncompile the Gatekeeper library (${sources.length} templates): median ${compileMs} ms, slowest run ${firstMs} ms`,
   );
 
-  const out = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpus: os.cpus().length,
-    cpu: os.cpus()[0]?.model ?? 'unknown',
+  writeResult('rego-eval', {
     // What else the machine was doing: figures on a shared box drift with it.
-    load_average_1m: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
+    load_average_1m: loadAverage(),
     iterations,
     evaluations: rows,
     gatekeeper_library: {
@@ -218,10 +203,7 @@ function main(): void {
       compile_ms_median: compileMs,
       compile_ms_slowest: firstMs,
     },
-  };
-  const dir = path.join(repo, 'bench', 'results');
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'rego-eval.json'), `${JSON.stringify(out, null, 2)}\n`);
+  });
 }
 
 main();

@@ -1,19 +1,11 @@
-/**
- * Placement decisions per second on a hub-sized fleet: 5,000 nodes (two per site) with
- * 50,000 pods already bound. Prints a table and writes bench/results/scheduler-placement.json.
- *
- *   npx tsc -p . && node dist/bench/scheduler-placement.js [--nodes 5000] [--pods 50000] [--seconds 2]
- */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { EdgeNode } from '../src/api/kinds/node.js';
 import { SITE_LABEL } from '../src/api/kinds/node.js';
 import type { Pod } from '../src/api/kinds/pod.js';
 import type { PodSpec } from '../src/api/kinds/pod-spec.js';
 import { type RuntimeClass, SchedulingCache, schedulePod } from '../src/hub/scheduler/index.js';
+import { loadAverage, printTable, writeResult } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -234,49 +226,26 @@ rows.push(
 );
 for (const p of assumed) cache.removePod(p);
 
-const pad = (s: string, n: number) => s.padEnd(n);
-const padL = (s: string, n: number) => s.padStart(n);
 console.log(
   `scheduler placement: ${NODES} nodes, ${cache.podCount} bound pods, ${DEPLOYMENTS} Deployments, Node ${process.version}, load ${os.loadavg()[0]?.toFixed(1)} on ${os.cpus().length} CPUs`,
 );
 console.log(
   `cache feed: ${NODES} nodes in ${nodeFeedMs.toFixed(0)} ms, ${PODS} pods in ${podFeedMs.toFixed(0)} ms`,
 );
-console.log(
-  `${pad('scenario', 64)} ${padL('decisions/s', 12)} ${padL('per CPU-s', 10)} ${padL('CPU µs/dec', 11)}`,
+printTable(
+  ['scenario', 'decisions/s', 'per CPU-s', 'CPU µs/dec'],
+  rows.map((r) => [
+    r.scenario,
+    String(r.decisionsPerSecond),
+    String(r.decisionsPerCpuSecond),
+    r.microsPerDecision.toFixed(1),
+  ]),
 );
-for (const r of rows) {
-  console.log(
-    `${pad(r.scenario, 64)} ${padL(String(r.decisionsPerSecond), 12)} ${padL(String(r.decisionsPerCpuSecond), 10)} ${padL(r.microsPerDecision.toFixed(1), 11)}`,
-  );
-}
 for (const r of rows) console.log(`  ${r.scenario}: ${r.outcome}`);
 
-const out = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'bench',
-  'results',
-  'scheduler-placement.json',
-);
-mkdirSync(dirname(out), { recursive: true });
-writeFileSync(
-  out,
-  `${JSON.stringify(
-    {
-      benchmark: 'scheduler-placement',
-      date: new Date().toISOString(),
-      node: process.version,
-      cpu: os.cpus()[0]?.model ?? 'unknown',
-      cpus: os.cpus().length,
-      loadAverage1m: Number(os.loadavg()[0]?.toFixed(2)),
-      fleet: { nodes: NODES, boundPods: PODS, deployments: DEPLOYMENTS, sites: Math.ceil(NODES / 2) },
-      cacheFeedMs: { nodes: Math.round(nodeFeedMs), pods: Math.round(podFeedMs) },
-      results: rows,
-    },
-    null,
-    2,
-  )}\n`,
-);
-console.log(`wrote ${out}`);
+writeResult('scheduler-placement', {
+  loadAverage1m: loadAverage(),
+  fleet: { nodes: NODES, boundPods: PODS, deployments: DEPLOYMENTS, sites: Math.ceil(NODES / 2) },
+  cacheFeedMs: { nodes: Math.round(nodeFeedMs), pods: Math.round(podFeedMs) },
+  results: rows,
+});

@@ -8,16 +8,16 @@
  * (p50/p99), for PostgreSQL also with the watchers on a second replica. Prints a
  * table and writes bench/results/store-throughput.json.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { KubeObject } from '../src/api/object.js';
 import { openPostgresStore } from '../src/store/postgres/index.js';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
 import type { Store } from '../src/store/store.js';
+import { percentile, printTable, writeResult } from './common.js';
 
 const quick = process.argv.includes('--quick');
 const pgFlag = process.argv.indexOf('--postgres');
@@ -80,10 +80,6 @@ async function timed(
     }),
   );
   return (performance.now() - start) / 1000;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
 async function throughput(backend: string, store: Store, results: Result[]): Promise<void> {
@@ -153,7 +149,7 @@ async function postgresReachable(): Promise<boolean> {
   }
 }
 
-function printTable(results: Result[]): void {
+function printResults(results: Result[]): void {
   const rows = results.map((r) => [
     r.backend,
     r.workload,
@@ -162,13 +158,7 @@ function printTable(results: Result[]): void {
     r.p50Ms === undefined ? '' : r.p50Ms.toFixed(2),
     r.p99Ms === undefined ? '' : r.p99Ms.toFixed(2),
   ]);
-  const header = ['backend', 'workload', 'ops', 'writes/s', 'p50 ms', 'p99 ms'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows) console.log(line(row));
+  printTable(['backend', 'workload', 'ops', 'writes/s', 'p50 ms', 'p99 ms'], rows, 2);
 }
 
 async function main(): Promise<void> {
@@ -203,18 +193,8 @@ async function main(): Promise<void> {
     console.log(`PostgreSQL not reachable at ${POSTGRES_URL}: skipped`);
   }
 
-  printTable(results);
-  const out = fileURLToPath(new URL('../../bench/results/', import.meta.url));
-  mkdirSync(out, { recursive: true });
-  const report = {
-    benchmark: 'store-throughput',
-    date: new Date().toISOString(),
-    node: process.version,
-    machine: {
-      platform: `${os.platform()} ${os.arch()}`,
-      cpus: os.cpus().length,
-      cpu: os.cpus()[0]?.model ?? '',
-    },
+  printResults(results);
+  writeResult('store-throughput', {
     parameters: {
       writes: WRITES,
       concurrency: CONCURRENCY,
@@ -223,9 +203,7 @@ async function main(): Promise<void> {
       quick,
     },
     results,
-  };
-  writeFileSync(path.join(out, 'store-throughput.json'), `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\nwrote ${path.join(out, 'store-throughput.json')}`);
+  });
 }
 
 await main();

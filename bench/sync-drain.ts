@@ -13,17 +13,12 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  freePort,
-  post,
-  printTable,
-  routeStream,
-  sleep,
-  startAgent,
-  startHub,
-  token,
-  writeResult,
-} from './sync-common.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, stop } from '../test/support/fleet.js';
+import { joinToken, write } from '../test/sync/support/fleet.js';
+import { startEdge } from '../test/sync/support/processes.js';
+import { printTable, writeResult } from './common.js';
+import { routeStream, startHub } from './sync-common.js';
 
 const quick = process.argv.includes('--quick');
 const RATE = 100;
@@ -49,24 +44,21 @@ async function main(): Promise<void> {
   const port = await freePort();
   let hub = await startHub(path.join(dir, 'hub'), port);
   await routeStream(hub.hub, 'scans');
-  let agent = await startAgent(edgeDir, [
-    '--hub',
-    hub.url,
-    '--token',
-    await token(hub.hub),
-    '--name',
-    'store-042',
-  ]);
+  let agent = await startEdge(edgeDir, {
+    hubUrl: hub.url,
+    token: await joinToken(hub.hub),
+    name: 'store-042',
+  });
   try {
     while (
-      (await post(agent.url, 'scans', record(-1))) !== 200 ||
+      (await write(agent.url, 'scans', record(-1))).status !== 200 ||
       !(await hub.ingest.ledger?.totals('store-042', 'scans'))?.delivered
     )
       await sleep(200);
     await hub.close();
-    await agent.stop();
+    await stop(agent.child);
     const before = statSync(db).size;
-    agent = await startAgent(edgeDir);
+    agent = await startEdge(edgeDir);
     const writeStart = performance.now();
     let jsonBytes = 0;
     for (let n = 0; n < TOTAL; n += PER_POST * 4) {
@@ -76,18 +68,18 @@ async function main(): Promise<void> {
           record(n + k * PER_POST + i),
         );
         jsonBytes += batch.reduce((sum, r) => sum + Buffer.byteLength(JSON.stringify(r)), 0);
-        posts.push(post(agent.url, 'scans', batch));
+        posts.push(write(agent.url, 'scans', batch));
       }
-      for (const status of await Promise.all(posts))
+      for (const { status } of await Promise.all(posts))
         if (status !== 200) throw new Error(`write refused: ${status}`);
     }
     const writeSeconds = (performance.now() - writeStart) / 1000;
-    await agent.stop();
+    await stop(agent.child);
     const after = statSync(db).size;
 
     hub = await startHub(path.join(dir, 'hub'), port);
     const started = performance.now();
-    agent = await startAgent(edgeDir);
+    agent = await startEdge(edgeDir);
     let first = 0;
     for (;;) {
       const delivered = (await hub.ingest.ledger?.totals('store-042', 'scans'))?.delivered ?? 0;
@@ -121,9 +113,9 @@ async function main(): Promise<void> {
         ],
       ],
     );
-    console.log(`\n${writeResult('sync-drain', { quick, rate: RATE, seconds: SECONDS }, [result])}`);
+    writeResult('sync-drain', { parameters: { quick, rate: RATE, seconds: SECONDS }, results: [result] });
   } finally {
-    await agent.stop();
+    await stop(agent.child);
     await hub.close();
     rmSync(dir, { recursive: true, force: true });
   }

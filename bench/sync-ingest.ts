@@ -18,7 +18,10 @@ import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { joinHub } from '../src/agent/join.js';
 import { LINK_PATH, LINK_PROTOCOL_VERSION, LINK_SUBPROTOCOL } from '../src/api/link-protocol.js';
-import { freePort, printTable, routeStream, startHub, token, writeResult } from './sync-common.js';
+import { freePort } from '../test/support/fleet.js';
+import { joinToken } from '../test/sync/support/fleet.js';
+import { printTable, writeResult } from './common.js';
+import { routeStream, startHub } from './sync-common.js';
 
 interface Config {
   nodes: number;
@@ -128,7 +131,7 @@ async function measure(config: Config, run: number): Promise<Measured> {
   const hub = await startHub(path.join(dir, 'hub'), await freePort());
   try {
     await routeStream(hub.hub, 'bench');
-    const tokens = await Promise.all(Array.from({ length: config.nodes }, () => token(hub.hub)));
+    const tokens = await Promise.all(Array.from({ length: config.nodes }, () => joinToken(hub.hub)));
     const child = fork(fileURLToPath(import.meta.url), ['--generator'], { stdio: 'inherit' });
     const job: Job = { ...config, hubUrl: hub.url, tokens, run };
     child.send(job);
@@ -166,7 +169,7 @@ async function main(): Promise<void> {
       [r.nodes, r.batch, r.window, r.committed, r.seconds.toFixed(2), r.perSecond.toFixed(0)].map(String),
     ),
   );
-  console.log(`\n${writeResult('sync-ingest', { quick, goal: '>= 20000 records/s' }, results)}`);
+  writeResult('sync-ingest', { parameters: { quick, goal: '>= 20000 records/s' }, results });
 }
 
 if (process.argv.includes('--generator')) {

@@ -14,17 +14,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  freePort,
-  percentile,
-  printTable,
-  routeStream,
-  sleep,
-  startAgent,
-  startHub,
-  token,
-  writeResult,
-} from './sync-common.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, stop } from '../test/support/fleet.js';
+import { joinToken } from '../test/sync/support/fleet.js';
+import { startEdge } from '../test/sync/support/processes.js';
+import { percentile, printTable, writeResult } from './common.js';
+import { routeStream, startHub } from './sync-common.js';
 
 const quick = process.argv.includes('--quick');
 const SECONDS = quick ? 3 : 10;
@@ -55,14 +50,11 @@ function poster(url: string): (body: unknown) => Promise<number> {
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'edgewise-bench-lag-'));
   const hub = await startHub(path.join(dir, 'hub'), await freePort());
-  const agent = await startAgent(path.join(dir, 'edge'), [
-    '--hub',
-    hub.url,
-    '--token',
-    await token(hub.hub),
-    '--name',
-    'lag-node',
-  ]);
+  const agent = await startEdge(path.join(dir, 'edge'), {
+    hubUrl: hub.url,
+    token: await joinToken(hub.hub),
+    name: 'lag-node',
+  });
   const results = [];
   try {
     await routeStream(hub.hub, 'lag');
@@ -118,7 +110,7 @@ async function main(): Promise<void> {
       });
     }
   } finally {
-    await agent.stop();
+    await stop(agent.child);
     await hub.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -126,7 +118,7 @@ async function main(): Promise<void> {
     ['records/s', 'records', 'p50 ms', 'p99 ms', 'max ms'],
     results.map((r) => [r.rate, r.records, r.p50Ms, r.p99Ms, r.maxMs].map(String)),
   );
-  console.log(`\n${writeResult('sync-lag', { quick, seconds: SECONDS, goal: 'p99 < 1000 ms' }, results)}`);
+  writeResult('sync-lag', { parameters: { quick, seconds: SECONDS, goal: 'p99 < 1000 ms' }, results });
 }
 
 await main();

@@ -1,27 +1,13 @@
-/**
- * External sink throughput: records/s each sink confirms, for batches of 100 and 1000.
- *
- *   node dist/bench/sync-sinks.js [--quick] [--records N]
- *
- * Each sink delivers batches one after another, as the hub does for one stream (a
- * batch is acknowledged before the next goes), to a destination set up the way
- * production would be: RabbitMQ a durable queue bound to the exchange (confirms wait
- * for the disk), JetStream a file-backed stream, MQTT a QoS 1 subscriber, PostgreSQL
- * a table with its primary key. Servers on this machine's usual ports; one that is not
- * reachable is skipped. Prints a table and writes bench/results/sync-sinks.json.
- */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { connect as amqpConnect } from 'amqplib';
 import { connectAsync as mqttConnect } from 'mqtt';
 import { connect as natsConnect } from 'nats';
 import pg from 'pg';
 import { dedupKey, type Sink, type SinkRecord } from '../src/hub/ingest/sink.js';
 import { MqttSink, NatsJetStreamSink, PostgresSink, RabbitMqSink } from '../src/hub/ingest/sinks/index.js';
+import { reachable } from '../test/support/services.js';
+import { percentile, printTable, writeResult } from './common.js';
 
 const quick = process.argv.includes('--quick');
 const recordsFlag = process.argv.indexOf('--records');
@@ -68,10 +54,6 @@ function nextBatch(size: number): SinkRecord[] {
   });
 }
 
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-}
-
 async function measure(name: string, sink: Sink, batchSize: number): Promise<Result> {
   await sink.deliver(nextBatch(batchSize)); // connect and warm up outside the measurement
   const batches = Math.max(1, Math.round(RECORDS / batchSize));
@@ -91,8 +73,8 @@ async function measure(name: string, sink: Sink, batchSize: number): Promise<Res
     records: batches * batchSize,
     seconds,
     perSecond: (batches * batchSize) / seconds,
-    p50BatchMs: quantile(latencies, 0.5),
-    p99BatchMs: quantile(latencies, 0.99),
+    p50BatchMs: percentile(latencies, 50),
+    p99BatchMs: percentile(latencies, 99),
   };
 }
 
@@ -170,21 +152,7 @@ const SINKS: { name: string; port: number; setup: () => Promise<Setup> }[] = [
   { name: 'postgres', port: 5432, setup: postgres },
 ];
 
-function reachable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean) => {
-      resolve(ok);
-      socket.destroy();
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-function printTable(results: Result[]): void {
-  const header = ['sink', 'batch', 'records', 'records/s', 'p50 batch ms', 'p99 batch ms'];
+function printResults(results: Result[]): void {
   const rows = results.map((r) => [
     r.sink,
     String(r.batch),
@@ -193,12 +161,7 @@ function printTable(results: Result[]): void {
     r.p50BatchMs.toFixed(1),
     r.p99BatchMs.toFixed(1),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows) console.log(line(row));
+  printTable(['sink', 'batch', 'records', 'records/s', 'p50 batch ms', 'p99 batch ms'], rows);
 }
 
 async function main(): Promise<void> {
@@ -208,7 +171,7 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   const skipped: string[] = [];
   for (const { name, port, setup } of SINKS) {
-    if (!(await reachable(port))) {
+    if (!(await reachable('127.0.0.1', port))) {
       console.log(`${name}: nothing listens on 127.0.0.1:${port}; skipped`);
       skipped.push(name);
       continue;
@@ -222,25 +185,13 @@ async function main(): Promise<void> {
     }
   }
 
-  printTable(results);
-  const out = fileURLToPath(new URL('../../bench/results/', import.meta.url));
-  mkdirSync(out, { recursive: true });
-  const report = {
-    benchmark: 'sync-sinks',
-    date: new Date().toISOString(),
-    node: process.version,
-    machine: {
-      platform: `${os.platform()} ${os.arch()}`,
-      cpus: os.cpus().length,
-      cpu: os.cpus()[0]?.model ?? '',
-      loadAverage,
-    },
+  printResults(results);
+  writeResult('sync-sinks', {
+    loadAverage,
     parameters: { recordsPerMeasurement: RECORDS, batchSizes: BATCH_SIZES, inFlightBatches: 1, quick },
     skipped,
     results,
-  };
-  writeFileSync(path.join(out, 'sync-sinks.json'), `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\nwrote ${path.join(out, 'sync-sinks.json')}`);
+  });
 }
 
 await main();

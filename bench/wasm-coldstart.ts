@@ -15,7 +15,8 @@ import { WorkerPool } from '../src/runtime/wasm/exec/pool.js';
 import { ModuleCache, sha256Digest } from '../src/runtime/wasm/module/cache.js';
 import { createWagiHandler } from '../src/runtime/wasm/wagi/handler.js';
 import { RoutePattern, routeTable } from '../src/runtime/wasm/wagi/routes.js';
-import { arg, HELLO, printTable, readModule, summarize, writeResult } from './wasm-common.js';
+import { arg, writeResult } from './common.js';
+import { HELLO, printMarkdownTable, readModule, summarize } from './wasm-common.js';
 
 const N = Math.max(10_000, arg('n', 10_000));
 const bytes = readModule(HELLO);
@@ -94,7 +95,7 @@ const rows = [
   { path: 'http: loopback client → WAGI handler → pool, first byte', ...summarize(await overHttp(pool)) },
 ];
 await pool.close();
-printTable(
+printMarkdownTable(
   `Wasm cold start, hello.wasm (${readModule(HELLO).length} bytes), fresh instance per request, ${N} requests each`,
   rows,
 );

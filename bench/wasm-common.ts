@@ -1,18 +1,8 @@
-/** Shared by the bench/wasm-* programs: percentiles, tables, results files, example modules. */
+/** Shared by the bench/wasm-* programs: latency summaries, markdown tables, example modules. */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** Repository root (bench files run from dist/bench/). */
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-export function percentile(sortedMs: number[], p: number): number {
-  if (sortedMs.length === 0) return Number.NaN;
-  const i = Math.min(sortedMs.length - 1, Math.ceil((p / 100) * sortedMs.length) - 1);
-  return sortedMs[Math.max(0, i)] as number;
-}
+import { percentile, ROOT } from './common.js';
 
 export interface LatencySummary {
   n: number;
@@ -35,7 +25,7 @@ export function summarize(samplesMs: number[]): LatencySummary {
   };
 }
 
-export function printTable(title: string, rows: Array<Record<string, string | number>>): void {
+export function printMarkdownTable(title: string, rows: Array<Record<string, string | number>>): void {
   const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(width[i] as number)).join(' | ')} |`;
@@ -43,28 +33,6 @@ export function printTable(title: string, rows: Array<Record<string, string | nu
   console.log(line(cols));
   console.log(`|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of rows) console.log(line(cols.map((c) => String(r[c] ?? ''))));
-}
-
-export function machine(): Record<string, string | number> {
-  return {
-    node: process.version,
-    cpus: os.cpus().length,
-    cpu: os.cpus()[0]?.model ?? 'unknown',
-    memory_gb: Math.round(os.totalmem() / 2 ** 30),
-    platform: `${os.platform()}-${os.arch()}`,
-  };
-}
-
-export function writeResult(name: string, data: unknown): string {
-  const dir = path.join(ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${name}.json`);
-  writeFileSync(
-    file,
-    `${JSON.stringify({ bench: name, at: new Date().toISOString(), machine: machine(), ...(data as object) }, null, 2)}\n`,
-  );
-  console.log(`\nresults written to ${path.relative(ROOT, file)}`);
-  return file;
 }
 
 /** Path of an example module, building the examples first when it is missing. */
@@ -80,27 +48,3 @@ export function readModule(relative: string): Uint8Array {
 }
 
 export const HELLO = 'examples/hello/hello.wasm';
-
-/** Arguments of the form --name=value. */
-export function arg(name: string, fallback: number): number {
-  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return hit ? Number(hit.slice(name.length + 3)) : fallback;
-}
-
-/** A string argument of the form --name=value. */
-export function textArg(name: string): string | undefined {
-  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return hit?.slice(name.length + 3);
-}
-
-export function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  if (s.length === 0) return Number.NaN;
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-
-/** 1-minute load average, rounded: what else the machine was doing during a run. */
-export function loadAverage(): number {
-  return Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
-}

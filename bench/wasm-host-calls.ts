@@ -31,7 +31,8 @@ import { applyConfigMap, exampleConfigMaps } from '../test/support/edge-policy-f
 import { tempDir, wat } from '../test/support/wasm.js';
 import { BUF_AT, hostGuest, LEN_AT, SEQ_AT } from '../test/support/wasm-host-guests.js';
 import { joinToken, quiet, startSyncHub, waitFor } from '../test/sync/support/fleet.js';
-import { arg, loadAverage, printTable, summarize, writeResult } from './wasm-common.js';
+import { arg, loadAverage, writeResult } from './common.js';
+import { printMarkdownTable, summarize } from './wasm-common.js';
 
 const DECISIONS = arg('decisions', 10_000);
 const WRITES = arg('writes', 2000);
@@ -254,8 +255,11 @@ try {
     row('local HTTP API: POST /v1/streams/<name>/records (keep-alive)', httpWrites),
     row('stream_write to a service answering at once (the call alone)', roundTrip.inGuest),
   ];
-  printTable(`Decisions, education/allow (${DECISIONS} each, fresh instance per request)`, decisionRows);
-  printTable(`Stream writes, one ${RECORD.length}-byte record each (${WRITES} each)`, writeRows);
+  printMarkdownTable(
+    `Decisions, education/allow (${DECISIONS} each, fresh instance per request)`,
+    decisionRows,
+  );
+  printMarkdownTable(`Stream writes, one ${RECORD.length}-byte record each (${WRITES} each)`, writeRows);
   console.log(`\nload average during the runs: ${load.join(', ')}`);
   writeResult('wasm-host-calls', {
     decisions: DECISIONS,

@@ -22,17 +22,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HttpHandler } from '../src/runtime/driver.js';
 import { WasmDriver } from '../src/runtime/wasm/driver.js';
-import {
-  arg,
-  exampleModule,
-  HELLO,
-  loadAverage,
-  median,
-  printTable,
-  ROOT,
-  textArg,
-  writeResult,
-} from './wasm-common.js';
+import { arg, loadAverage, median, ROOT, textArg, writeResult } from './common.js';
+import { exampleModule, HELLO, printMarkdownTable } from './wasm-common.js';
 import { type LoadResult, loadGenerator } from './wasm-load.js';
 
 const MODES = ['bare', 'wasm-pool', 'wasm-inline'] as const;
@@ -175,7 +166,7 @@ async function main(): Promise<void> {
     });
   }
   const loads = all.flatMap((r) => [r.load_before, r.load_after]);
-  printTable(
+  printMarkdownTable(
     `HTTP hello under load, ${gen.name}, ${connections} connections, ${threads} thread(s), ${duration} s per run, ${runs} runs (loopback); load average ${Math.min(...loads)}–${Math.max(...loads)}`,
     rows,
   );

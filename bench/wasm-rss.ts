@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { HttpHandler } from '../src/runtime/driver.js';
 import { WasmDriver } from '../src/runtime/wasm/driver.js';
-import { arg, HELLO, printTable, readModule, writeResult } from './wasm-common.js';
+import { arg, writeResult } from './common.js';
+import { HELLO, printMarkdownTable, readModule } from './wasm-common.js';
 
 const COUNT = arg('workloads', 50);
 const MiB = 1024 * 1024;
@@ -69,7 +70,7 @@ try {
     { stage: `${COUNT} workloads deployed (compiled, pool started)`, rss_mib: deployed },
     { stage: `after one request to each (modules in workers)`, rss_mib: served },
   ];
-  printTable(
+  printMarkdownTable(
     `Agent-style RSS: one process, Wasm driver, ${COUNT} distinct Wasm workloads (${hello.length}-byte module each)`,
     rows,
   );

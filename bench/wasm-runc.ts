@@ -20,7 +20,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runGuest } from '../src/runtime/wasm/exec/run.js';
 import { ModuleCache, sha256Digest } from '../src/runtime/wasm/module/cache.js';
-import { arg, HELLO, printTable, readModule, summarize, writeResult } from './wasm-common.js';
+import { arg, writeResult } from './common.js';
+import { HELLO, printMarkdownTable, readModule, summarize } from './wasm-common.js';
 
 const N = arg('n', 20);
 const RUNC = '/usr/sbin/runc';
@@ -88,7 +89,7 @@ try {
     { runtime: 'runc: busybox /bin/true, create → exit', ...c },
     { runtime: 'wasm: fresh instance → response (hello)', ...w },
   ];
-  printTable(
+  printMarkdownTable(
     `Container vs Wasm start (runc ${execFileSync(RUNC, ['--version'], { encoding: 'utf8' }).split('\n')[0]})`,
     rows,
   );

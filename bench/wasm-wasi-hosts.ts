@@ -13,7 +13,8 @@ import { File, OpenFile, WASI as ShimWasi } from '@bjorn3/browser_wasi_shim';
 import { cstrings } from '../src/runtime/wasm/exec/job.js';
 import { runGuest } from '../src/runtime/wasm/exec/run.js';
 import { WA } from '../src/runtime/wasm/wa.js';
-import { arg, HELLO, printTable, readModule, summarize, writeResult } from './wasm-common.js';
+import { arg, writeResult } from './common.js';
+import { HELLO, printMarkdownTable, readModule, summarize } from './wasm-common.js';
 
 const N = arg('n', 5000);
 const module = new WA.Module(readModule(HELLO));
@@ -107,5 +108,5 @@ const rows = [
     'host dirs': 'yes (real fds; stdio must be fds)',
   },
 ];
-printTable(`WASI host, fresh instance + _start of hello.wasm, ${N} runs each (same thread)`, rows);
+printMarkdownTable(`WASI host, fresh instance + _start of hello.wasm, ${N} runs each (same thread)`, rows);
 writeResult('wasm-wasi-hosts', { n: N, rows });
