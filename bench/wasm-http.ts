@@ -6,7 +6,9 @@
  * first flat out (max throughput), then paced at 80 % of that rate (latency).
  *
  * On a shared machine the figures move with other jobs, so `--runs=N` repeats the
- * whole set N times, modes interleaved, and reports the median and the best run.
+ * whole set N times, modes interleaved (order reversed every other round), and
+ * reports the median and the best run, and each mode's median ratio to the bare
+ * run of the same round (`vs_bare_paired`).
  * `--baseline=<dir>` also serves the Wasm modes from another built checkout (e.g. the
  * previous commit, after `npm run build` there), interleaved with these, for a
  * before/after comparison under the same load.
@@ -95,6 +97,7 @@ function startChild(target: Target): Promise<{ child: ChildProcess; url: string 
 
 interface Run {
   label: string;
+  round: number;
   max: LoadResult;
   at80: LoadResult;
   target80: number;
@@ -121,7 +124,10 @@ async function main(): Promise<void> {
   const all: Run[] = [];
   console.log(`load generator: ${gen.name}; ${connections} connections, ${duration} s per run, ${runs} runs`);
   for (let round = 1; round <= runs; round++) {
-    for (const target of targets) {
+    // Every other round runs the servers in reverse order, so neither side is always
+    // the one that meets a slow spell of the machine first.
+    const order = round % 2 === 1 ? targets : [...targets].reverse();
+    for (const target of order) {
       const label = target.label;
       const { child, url } = await startChild(target);
       try {
@@ -131,7 +137,7 @@ async function main(): Promise<void> {
         const max = await gen.run(o);
         const target80 = Math.round(max.rps * 0.8);
         const at80 = await gen.run({ ...o, rate: target80 });
-        const run = { label, max, at80, target80, load_before, load_after: loadAverage() };
+        const run = { label, round, max, at80, target80, load_before, load_after: loadAverage() };
         all.push(run);
         console.log(
           `round ${round} ${label}: ${max.rps} req/s (p99 ${max.p99_ms} ms); at ${at80.rps} req/s p99 ${at80.p99_ms} ms; load ${load_before} → ${run.load_after}`,
@@ -146,8 +152,18 @@ async function main(): Promise<void> {
   const bareRuns = all.filter((r) => r.label === 'bare');
   const bareMedian = median(bareRuns.map((r) => r.max.rps));
   const bareBest = Math.max(...bareRuns.map((r) => r.max.rps));
+  // Paired: each run against the bare run of its own round, seconds apart, so a slow
+  // spell of the machine that lasts tens of seconds weighs on both sides of a ratio.
+  const pairedRatio = (mine: Run[]): number | undefined => {
+    const ratios = mine.flatMap((r) => {
+      const bare = bareRuns.find((b) => b.round === r.round);
+      return bare ? [r.max.rps / bare.max.rps] : [];
+    });
+    return ratios.length ? median(ratios) : undefined;
+  };
   for (const { label } of targets) {
     const mine = all.filter((r) => r.label === label);
+    const paired = pairedRatio(mine);
     const best = mine.reduce((a, b) => (b.max.rps > a.max.rps ? b : a));
     const med = median(mine.map((r) => r.max.rps));
     rows.push({
@@ -163,6 +179,7 @@ async function main(): Promise<void> {
       errors: mine.reduce((n, r) => n + r.max.errors + r.at80.errors + r.max.non2xx + r.at80.non2xx, 0),
       vs_bare_median: bareRuns.length ? `${Math.round((med / bareMedian) * 100)} %` : '',
       vs_bare_best: bareRuns.length ? `${Math.round((best.max.rps / bareBest) * 100)} %` : '',
+      vs_bare_paired: paired === undefined ? '' : `${Math.round(paired * 100)} %`,
     });
   }
   const loads = all.flatMap((r) => [r.load_before, r.load_after]);
