@@ -1,5 +1,9 @@
-/** What every bench program needs: arguments, percentiles, the machine's load, a text table, the results file. */
+/**
+ * What every bench program needs: arguments, percentiles, the machine's load, a text table, the results file,
+ * a JSON POST.
+ */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,4 +77,28 @@ export function writeResult(name: string, body: Record<string, unknown>): string
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nresults written to ${path.relative(ROOT, file)}`);
   return file;
+}
+
+/**
+ * POSTs a JSON body and resolves with the response text; anything but 200 rejects. The
+ * agent is the caller's so that each measurement sets its own connection pool (and can
+ * start it fresh) rather than sharing Node's global one.
+ */
+export function post(url: string, body: string, agent: http.Agent): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method: 'POST', agent, headers: { 'Content-Type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(text) : reject(new Error(`${res.statusCode}: ${text}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }

@@ -29,7 +29,7 @@ import {
   stop,
   waitFor,
 } from '../test/support/fleet.js';
-import { arg, percentile, ROOT, writeResult } from './common.js';
+import { arg, percentile, post, ROOT, writeResult } from './common.js';
 
 const EDU_INPUT = {
   action: 'join',
@@ -93,25 +93,6 @@ function get(url: string): Promise<string> {
   });
 }
 
-function post(url: string, body: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method: 'POST', agent: keepAlive, headers: { 'Content-Type': 'application/json' } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () =>
-          res.statusCode === 200 ? resolve(text) : reject(new Error(`${res.statusCode}: ${text}`)),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 /** `requests` POSTs from `concurrency` clients, each timed from send to full response. */
 async function measureHttp(
   name: string,
@@ -122,7 +103,7 @@ async function measureHttp(
 ): Promise<Row> {
   keepAlive.destroy();
   keepAlive = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  for (let i = 0; i < Math.min(2000, requests); i++) await post(url, body);
+  for (let i = 0; i < Math.min(2000, requests); i++) await post(url, body, keepAlive);
   const samples = new Float64Array(requests);
   let next = 0;
   let decision: unknown;
@@ -133,7 +114,7 @@ async function measureHttp(
         const i = next++;
         if (i >= requests) return;
         const t0 = process.hrtime.bigint();
-        const text = await post(url, body);
+        const text = await post(url, body, keepAlive);
         samples[i] = Number(process.hrtime.bigint() - t0) / 1000;
         if (i === 0) decision = (JSON.parse(text) as { result?: unknown }).result;
       }
@@ -204,7 +185,7 @@ async function main(): Promise<void> {
     const callUrl = `${localApi}/v1/data/healthcare/telemedicine/allow`;
     await waitFor('the example policies on both nodes', async () =>
       policy.decide(['education', 'allow'], EDU_INPUT).result === true &&
-      (await post(callUrl, call).catch(() => '')).includes('"result":true')
+      (await post(callUrl, call, keepAlive).catch(() => '')).includes('"result":true')
         ? true
         : undefined,
     );

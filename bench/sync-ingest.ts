@@ -19,7 +19,7 @@ import { WebSocket } from 'ws';
 import { joinHub } from '../src/agent/join.js';
 import { LINK_PATH, LINK_PROTOCOL_VERSION, LINK_SUBPROTOCOL } from '../src/api/link-protocol.js';
 import { freePort } from '../test/support/fleet.js';
-import { joinToken } from '../test/sync/support/fleet.js';
+import { joinToken } from '../test/support/hub.js';
 import { printTable, writeResult } from './common.js';
 import { routeStream, startHub } from './sync-common.js';
 

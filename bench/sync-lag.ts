@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, stop } from '../test/support/fleet.js';
-import { joinToken } from '../test/sync/support/fleet.js';
+import { joinToken } from '../test/support/hub.js';
 import { startEdge } from '../test/sync/support/processes.js';
 import { percentile, printTable, writeResult } from './common.js';
 import { routeStream, startHub } from './sync-common.js';

@@ -28,10 +28,11 @@ import { WasmDriver } from '../src/runtime/wasm/driver.js';
 import { cstrings, type GuestJob } from '../src/runtime/wasm/exec/job.js';
 import { sha256Digest } from '../src/runtime/wasm/module/cache.js';
 import { applyConfigMap, exampleConfigMaps } from '../test/support/edge-policy-fleet.js';
+import { joinToken } from '../test/support/hub.js';
 import { tempDir, wat } from '../test/support/wasm.js';
 import { BUF_AT, hostGuest, LEN_AT, SEQ_AT } from '../test/support/wasm-host-guests.js';
-import { joinToken, quiet, startSyncHub, waitFor } from '../test/sync/support/fleet.js';
-import { arg, loadAverage, writeResult } from './common.js';
+import { quiet, startSyncHub, waitFor } from '../test/sync/support/fleet.js';
+import { arg, loadAverage, post, writeResult } from './common.js';
 import { printMarkdownTable, summarize } from './wasm-common.js';
 
 const DECISIONS = arg('decisions', 10_000);
@@ -91,24 +92,6 @@ const ns = (stdout: Uint8Array) => {
 };
 
 let keepAlive = new http.Agent({ keepAlive: true, maxSockets: 1 });
-function post(url: string, body: string, agent = keepAlive): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method: 'POST', agent, headers: { 'Content-Type': 'application/json' } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () =>
-          res.statusCode === 200 ? resolve(text) : reject(new Error(`${res.statusCode}: ${text}`)),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 async function timedHttp(url: string, body: string, n: number, warmup: number): Promise<number[]> {
   keepAlive.destroy();
@@ -116,7 +99,7 @@ async function timedHttp(url: string, body: string, n: number, warmup: number): 
   const samples: number[] = [];
   for (let i = 0; i < n + warmup; i++) {
     const t = process.hrtime.bigint();
-    await post(url, body);
+    await post(url, body, keepAlive);
     if (i >= warmup) samples.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
   return samples;

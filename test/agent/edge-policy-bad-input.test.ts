@@ -15,7 +15,6 @@ import type { KubeObject } from '../../src/api/object.js';
 import {
   applyConfigMap,
   ask,
-  joinToken,
   localGet,
   type PolicyAgent,
   type RunningHub,
@@ -23,7 +22,7 @@ import {
   startPolicyHub,
 } from '../support/edge-policy-fleet.js';
 import { waitFor } from '../support/fleet.js';
-import { tempDir } from '../support/hub.js';
+import { joinToken, tempDir } from '../support/hub.js';
 
 function configMap(name: string, kind: 'policy' | 'data', data: Record<string, string>): KubeObject {
   const labels: Record<string, string> =

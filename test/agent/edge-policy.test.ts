@@ -17,7 +17,6 @@ import {
   ask,
   exampleConfigMaps,
   hubGet,
-  joinToken,
   localGet,
   type PolicyAgent,
   type RunningHub,
@@ -26,7 +25,7 @@ import {
   startPolicyHub,
 } from '../support/edge-policy-fleet.js';
 import { waitFor } from '../support/fleet.js';
-import { tempDir } from '../support/hub.js';
+import { joinToken, tempDir } from '../support/hub.js';
 import { sharedPath } from '../support/paths.js';
 
 describe('edge policy: examples end to end, offline and back', { timeout: 120_000 }, () => {

@@ -26,11 +26,10 @@ import type { KubeObject } from '../../src/api/object.js';
 import { EdgePolicyHubFeature } from '../../src/hub/edge-policy/index.js';
 import { WasmDriver } from '../../src/runtime/wasm/driver.js';
 import { applyConfigMap, exampleConfigMaps, hubGet } from '../support/edge-policy-fleet.js';
-import { tempDir } from '../support/hub.js';
+import { joinToken, tempDir } from '../support/hub.js';
 import { REPO_ROOT } from '../support/paths.js';
 import {
   hubRecords,
-  joinToken,
   quiet,
   type SyncHub,
   startSyncHub,

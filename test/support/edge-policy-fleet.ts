@@ -45,11 +45,6 @@ export async function startPolicyHub(dataDir: string, port = 0): Promise<Running
   };
 }
 
-export async function joinToken(hub: Hub): Promise<string> {
-  const created = await hub.security?.tokens.create({ ttlMs: 600_000, oneTime: true });
-  return created?.token as string;
-}
-
 export interface PolicyAgent {
   agent: Agent;
   policy: EdgePolicyFeature;

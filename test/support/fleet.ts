@@ -33,6 +33,7 @@ export function killAll(root?: string): void {
   }
 }
 
+/** A loopback TCP port that was free a moment ago: another process may take it before the caller binds it. */
 export async function freePort(): Promise<number> {
   const server = net.createServer();
   server.listen(0, '127.0.0.1');

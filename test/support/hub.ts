@@ -44,3 +44,9 @@ export async function startTestHub(
     },
   };
 }
+
+/** A one-time token for an agent to join `hub`, which must be secure (an insecure hub gives undefined). */
+export async function joinToken(hub: Hub): Promise<string> {
+  const created = await hub.security?.tokens.create({ ttlMs: 600_000, oneTime: true });
+  return created?.token as string;
+}

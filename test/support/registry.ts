@@ -4,8 +4,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from './fleet.js';
 import { isCI } from './services.js';
 
 export const DOCKER_REGISTRY_BIN = '/usr/bin/docker-registry';
@@ -14,17 +14,6 @@ export interface RunningRegistry {
   /** `127.0.0.1:<port>`: the registry part of image references. */
   host: string;
   stop(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Undefined when the registry can run, else why not (throws under CI). */

@@ -12,12 +12,11 @@ import { configMapType } from '../../src/api/kinds/core.js';
 import { streamType } from '../../src/api/kinds/data-stream.js';
 import { DATA_SYNC_STORAGE } from '../../src/api/kinds/data-sync.js';
 import { podType } from '../../src/api/kinds/pod.js';
-import { tempDir } from '../support/hub.js';
+import { joinToken, tempDir } from '../support/hub.js';
 import {
   applyDataSync,
   dataSync,
   hubRecords,
-  joinToken,
   type SyncAgent,
   type SyncHub,
   startSyncAgent,

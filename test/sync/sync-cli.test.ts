@@ -9,9 +9,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { streamType } from '../../src/api/kinds/data-stream.js';
 import { cli, maskAges } from '../support/cli.js';
-import { tempDir } from '../support/hub.js';
+import { joinToken, tempDir } from '../support/hub.js';
 import {
-  joinToken,
   type SyncAgent,
   type SyncHub,
   startSyncAgent,

@@ -12,13 +12,12 @@ import { after, before, describe, it } from 'node:test';
 import { configMapType } from '../../src/api/kinds/core.js';
 import { streamType } from '../../src/api/kinds/data-stream.js';
 import { DATA_SYNC_STORAGE } from '../../src/api/kinds/data-sync.js';
-import { tempDir } from '../support/hub.js';
+import { joinToken, tempDir } from '../support/hub.js';
 import { sharedPath } from '../support/paths.js';
 import {
   applyDataSync,
   dataSync,
   hubRecords,
-  joinToken,
   type SyncAgent,
   type SyncHub,
   startSyncAgent,

@@ -13,13 +13,12 @@ import { after, before, describe, it } from 'node:test';
 import { eventType } from '../../src/api/kinds/core.js';
 import { streamType } from '../../src/api/kinds/data-stream.js';
 import { killAll, startAgentProcess, stop } from '../support/fleet.js';
-import { tempDir } from '../support/hub.js';
+import { joinToken, tempDir } from '../support/hub.js';
 import { checkExactlyOnce, checkOrder } from './support/checker.js';
 import {
   applyDataSync,
   dataSync,
   hubRecords,
-  joinToken,
   type SyncHub,
   startSyncHub,
   waitFor,

@@ -11,13 +11,12 @@ import { after, before, describe, it } from 'node:test';
 import { streamType } from '../../src/api/kinds/data-stream.js';
 import { DATA_SYNC_STORAGE } from '../../src/api/kinds/data-sync.js';
 import { parseLabelSelector } from '../../src/api/selectors.js';
-import { tempDir } from '../support/hub.js';
+import { joinToken, tempDir } from '../support/hub.js';
 import { checkExactlyOnce, checkOrder } from './support/checker.js';
 import {
   applyDataSync,
   dataSync,
   hubRecords,
-  joinToken,
   localStream,
   type SyncAgent,
   type SyncHub,

@@ -13,14 +13,13 @@ import { after, before, describe, it } from 'node:test';
 import amqp from 'amqplib';
 import { streamType } from '../../src/api/kinds/data-stream.js';
 import { killAll, stop } from '../support/fleet.js';
-import { tempDir } from '../support/hub.js';
+import { joinToken, tempDir } from '../support/hub.js';
 import { RABBITMQ, serviceOrSkip } from '../support/services.js';
 import { checkExactlyOnce, checkOrder } from './support/checker.js';
 import {
   applyDataSync,
   dataSync,
   hubRecords,
-  joinToken,
   type SyncHub,
   startSyncHub,
   waitFor,

@@ -10,13 +10,12 @@ import { cpSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { streamType } from '../../src/api/kinds/data-stream.js';
-import { tempDir } from '../support/hub.js';
+import { joinToken, tempDir } from '../support/hub.js';
 import { checkExactlyOnce, checkOrder } from './support/checker.js';
 import {
   applyDataSync,
   dataSync,
   hubRecords,
-  joinToken,
   localStream,
   type SyncAgent,
   type SyncHub,

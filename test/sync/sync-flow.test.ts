@@ -13,11 +13,10 @@ import { DATA_SYNC_STORAGE, dataSyncType } from '../../src/api/kinds/data-sync.j
 import { createHub, listenHub } from '../../src/hub/hub.js';
 import { dataIngestFeature } from '../../src/hub/ingest/feature.js';
 import { freePort } from '../support/fleet.js';
-import { tempDir } from '../support/hub.js';
+import { joinToken, tempDir } from '../support/hub.js';
 import {
   dataSync,
   hubRecords,
-  joinToken,
   localStream,
   type SyncAgent,
   startSyncAgent,

@@ -11,16 +11,8 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { streamType } from '../../src/api/kinds/data-stream.js';
-import { tempDir } from '../support/hub.js';
-import {
-  applyDataSync,
-  dataSync,
-  hubRecords,
-  joinToken,
-  type SyncHub,
-  startSyncHub,
-  waitFor,
-} from './support/fleet.js';
+import { joinToken, tempDir } from '../support/hub.js';
+import { applyDataSync, dataSync, hubRecords, type SyncHub, startSyncHub, waitFor } from './support/fleet.js';
 import { joinAs, type NodeIdentity, RawLink, records } from './support/raw-link.js';
 
 describe('hub ingest rules', { timeout: 60_000 }, () => {

@@ -13,16 +13,9 @@ import pg from 'pg';
 import type { Hub } from '../../src/hub/hub.js';
 import { dataIngestFeature } from '../../src/hub/ingest/feature.js';
 import { openStore } from '../../src/store/open.js';
-import { tempDir } from '../support/hub.js';
+import { joinToken, tempDir } from '../support/hub.js';
 import { POSTGRES, serviceOrSkip } from '../support/services.js';
-import {
-  applyDataSync,
-  dataSync,
-  hubRecords,
-  joinToken,
-  type SyncHub,
-  startSyncHub,
-} from './support/fleet.js';
+import { applyDataSync, dataSync, hubRecords, type SyncHub, startSyncHub } from './support/fleet.js';
 import { joinAs, RawLink, records } from './support/raw-link.js';
 
 const PG_URL = process.env.EDGEWISE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

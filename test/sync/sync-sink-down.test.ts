@@ -11,12 +11,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import amqp from 'amqplib';
 import { DATA_SYNC_STORAGE, dataSyncType } from '../../src/api/kinds/data-sync.js';
-import { tempDir } from '../support/hub.js';
+import { joinToken, tempDir } from '../support/hub.js';
 import { RABBITMQ, serviceOrSkip } from '../support/services.js';
 import {
   applyDataSync,
   dataSync,
-  joinToken,
   localStream,
   type SyncAgent,
   type SyncHub,

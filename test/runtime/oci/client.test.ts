@@ -14,8 +14,9 @@ import {
   OciClient,
 } from '../../../src/runtime/oci/index.js';
 import { WasmDriver } from '../../../src/runtime/wasm/driver.js';
+import { freePort } from '../../support/fleet.js';
 import { descriptor, digest, gzipTar, json, tar } from '../../support/oci-images.js';
-import { dockerRegistryOrSkip, freePort, startDockerRegistry } from '../../support/registry.js';
+import { dockerRegistryOrSkip, startDockerRegistry } from '../../support/registry.js';
 import { request, serve, tempDir, wasmSpec, wat } from '../../support/wasm.js';
 import { staticGuest } from '../../support/wasm-guests.js';
 

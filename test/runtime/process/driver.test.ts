@@ -4,10 +4,10 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { WorkloadStatus } from '../../../src/runtime/driver.js';
 import { ProcessDriver } from '../../../src/runtime/process/index.js';
+import { freePort } from '../../support/fleet.js';
 import {
   alive,
   collect,
-  freePort,
   nodeSpec,
   recordedPid,
   TempRoot,

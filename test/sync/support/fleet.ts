@@ -80,11 +80,6 @@ export async function startSyncHub(
   };
 }
 
-export async function joinToken(hub: Hub): Promise<string> {
-  const created = await hub.security?.tokens.create({ ttlMs: 600_000, oneTime: true });
-  return created?.token as string;
-}
-
 export interface SyncAgent {
   agent: Agent;
   streams: StreamsFeature;
