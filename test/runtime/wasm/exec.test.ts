@@ -9,6 +9,7 @@ import {
   writeJob,
   writeResult,
 } from '../../../src/runtime/wasm/exec/codec.js';
+import { InflightJobs } from '../../../src/runtime/wasm/exec/inflight.js';
 import { cstrings, type GuestJob } from '../../../src/runtime/wasm/exec/job.js';
 import { Limiter } from '../../../src/runtime/wasm/exec/limiter.js';
 import { ByteRing } from '../../../src/runtime/wasm/exec/ring.js';
@@ -240,5 +241,27 @@ describe('concurrency limiter', () => {
     assert.ok(limiter.enter(() => started.push('e')));
     assert.ok(limiter.enter(() => started.push('f')));
     assert.deepEqual(started, ['a', 'b', 'c', 'e', 'f']);
+  });
+});
+
+describe('jobs in flight on a worker', () => {
+  it('keeps dispatch order, finds jobs by id, and lets a walk over list() remove them', () => {
+    const jobs = new InflightJobs<{ id: number; name: string }>();
+    const a = { id: 7, name: 'a' };
+    const b = { id: 3, name: 'b' };
+    const c = { id: 9, name: 'c' };
+    for (const j of [a, b, c]) jobs.add(j);
+    assert.equal(jobs.size, 3);
+    assert.equal(jobs.get(3), b);
+    assert.equal(jobs.get(4), undefined);
+    jobs.remove(b);
+    jobs.remove(b); // settling twice must not take another job with it
+    assert.deepEqual(
+      jobs.view().map((j) => j.name),
+      ['a', 'c'],
+    );
+    for (const j of jobs.list()) jobs.remove(j);
+    assert.equal(jobs.size, 0);
+    assert.equal(jobs.get(7), undefined);
   });
 });

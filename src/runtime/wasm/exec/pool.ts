@@ -90,7 +90,7 @@ export class WorkerPool implements GuestRunner {
         policy: () => services.policy,
       };
     }
-    for (let i = 0; i < size; i++) this.slots.push(this.newSlot());
+    for (let i = 0; i < size; i++) this.slots.push(this.newSlot(i));
   }
 
   get size(): number {
@@ -149,7 +149,7 @@ export class WorkerPool implements GuestRunner {
     if (options.group) {
       group = this.groups.get(options.group.key);
       if (!group) {
-        group = { workers: options.group.workers, on: new Map() };
+        group = { workers: options.group.workers, held: [], busy: 0 };
         this.groups.set(options.group.key, group);
       }
     }
@@ -189,7 +189,7 @@ export class WorkerPool implements GuestRunner {
     );
   }
 
-  private newSlot(): WorkerSlot {
+  private newSlot(index: number): WorkerSlot {
     return new WorkerSlot(
       {
         ready: () => {
@@ -215,6 +215,7 @@ export class WorkerPool implements GuestRunner {
         },
       },
       this.slotOptions,
+      index,
     );
   }
 
@@ -267,12 +268,12 @@ export class WorkerPool implements GuestRunner {
   }
 
   private pick(group: SlotGroup | undefined): WorkerSlot | undefined {
-    const full = group !== undefined && group.on.size >= group.workers;
+    const full = group !== undefined && group.busy >= group.workers;
     let best: WorkerSlot | undefined;
     let now = 0;
     for (const slot of this.slots) {
       if (!slot.ready || slot.retired || !slot.hasRoom) continue;
-      if (full && !group.on.has(slot)) continue;
+      if (full && !group.held[slot.index]) continue;
       if (best && slot.inflight.size >= best.inflight.size) continue;
       if (slot.inflight.size > 0) {
         const running = slot.control.running();
@@ -321,7 +322,7 @@ export class WorkerPool implements GuestRunner {
         }
       }
       // Jobs that have not started cannot reach their deadline before now + budget.
-      for (const t of slot.inflight.values()) if (t !== task) next = Math.min(next, now + t.timeoutMs);
+      for (const t of slot.inflight.view()) if (t !== task) next = Math.min(next, now + t.timeoutMs);
     }
     while (this.queue.length > 0) {
       const head = this.queue[0] as Task;
@@ -356,7 +357,7 @@ export class WorkerPool implements GuestRunner {
     void slot.terminate();
     this.requeue(back);
     if (slot.ready) {
-      this.slots[at] = this.newSlot();
+      this.slots[at] = this.newSlot(at);
     } else {
       this.bootFailed(at, message);
     }
@@ -378,7 +379,7 @@ export class WorkerPool implements GuestRunner {
     }
     const retry = setTimeout(
       () => {
-        if (!this.closed) this.slots[at] = this.newSlot();
+        if (!this.closed) this.slots[at] = this.newSlot(at);
       },
       Math.min(5000, 50 * 2 ** this.bootFailures),
     );

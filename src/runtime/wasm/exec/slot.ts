@@ -18,14 +18,20 @@ import { callBlockBytes } from '../host/worker-backend.js';
 import type { WasmModule } from '../wa.js';
 import { jobSize, jobSizeBound, readResult, writeJob } from './codec.js';
 import { ControlBlock } from './control.js';
+import { InflightJobs } from './inflight.js';
 import type { GuestJob, GuestResult } from './job.js';
 import { CALL, PORTED, type PortedResult, type PortedToWorker, READY, type WorkerInit } from './protocol.js';
 import { ByteRing } from './ring.js';
 
-/** Jobs that may run on at most `workers` workers at once, and how many each one holds. */
+/**
+ * Jobs that may run on at most `workers` workers at once. `held[i]` counts the jobs
+ * the worker at pool index i holds and `busy` the workers holding any: counters, not
+ * a Map keyed by worker, for the reason InflightJobs gives.
+ */
 export interface SlotGroup {
   workers: number;
-  on: Map<WorkerSlot, number>;
+  held: number[];
+  busy: number;
 }
 
 export interface Task {
@@ -74,7 +80,7 @@ export class WorkerSlot {
   private readonly results: ByteRing;
   private readonly port: MessagePort;
   /** In dispatch order, which is the order the worker runs them. */
-  readonly inflight = new Map<number, Task>();
+  readonly inflight = new InflightJobs<Task>();
   private readonly freeCells: number[] = [];
   private readonly loaded = new Set<number>();
   /** False until the worker thread has loaded and said so. */
@@ -90,9 +96,11 @@ export class WorkerSlot {
   /** The policy snapshot this worker has: the next policy job brings a newer one first. */
   private policySent = { module: '', version: -1 };
 
+  /** @param index this worker's place in the pool, which its replacement takes over */
   constructor(
     private readonly events: SlotEvents,
     options: SlotOptions,
+    readonly index: number,
   ) {
     this.control = ControlBlock.create(options.depth);
     for (let c = options.depth - 1; c >= 0; c--) this.freeCells.push(c);
@@ -180,27 +188,32 @@ export class WorkerSlot {
       this.freeCells.push(cell);
       return false;
     }
-    this.inflight.set(id, task);
-    if (task.group) task.group.on.set(this, (task.group.on.get(this) ?? 0) + 1);
+    this.inflight.add(task);
+    const group = task.group;
+    if (group) {
+      const held = (group.held[this.index] ?? 0) + 1;
+      group.held[this.index] = held;
+      if (held === 1) group.busy++;
+    }
     this.unwoken++;
     return true;
   }
 
   /** The task is no longer in flight here (answered, taken back or failed). */
   private settle(task: Task): void {
-    this.inflight.delete(task.id);
+    this.inflight.remove(task);
     this.freeCells.push(task.cell);
     const group = task.group;
     if (group) {
-      const held = (group.on.get(this) ?? 1) - 1;
-      if (held > 0) group.on.set(this, held);
-      else group.on.delete(this);
+      const held = (group.held[this.index] ?? 1) - 1;
+      group.held[this.index] = held;
+      if (held === 0) group.busy--;
     }
   }
 
   /** Every task still in flight, which is no longer: the worker is gone. */
   abandon(): Task[] {
-    const tasks = [...this.inflight.values()];
+    const tasks = this.inflight.list();
     for (const task of tasks) this.settle(task);
     return tasks;
   }
@@ -283,7 +296,7 @@ export class WorkerSlot {
   /** Takes back, in order, the jobs the worker has not started; they can run elsewhere. */
   revokeUnstarted(): Task[] {
     const back: Task[] = [];
-    for (const task of this.inflight.values()) {
+    for (const task of this.inflight.list()) {
       if (!this.control.revoke(task.cell, task.id)) continue;
       this.settle(task);
       back.push(task);
