@@ -67,6 +67,11 @@ export const ERROR_CODES = {
     reason: 'Invalid',
     doc: 'The object failed validation; each cause names a field path.',
   },
+  EW_IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    reason: 'Invalid',
+    doc: 'This Idempotency-Key was already used for a request with a different body; use a new key for a new request.',
+  },
   EW_TOO_MANY_REQUESTS: {
     status: 429,
     reason: 'TooManyRequests',

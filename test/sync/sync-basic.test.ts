@@ -95,6 +95,55 @@ describe('edge streams: basics', { timeout: 60_000 }, () => {
     assert.equal(big.status, 413);
   });
 
+  it('stores a write retried with the same Idempotency-Key once, and answers the retry as the first', async () => {
+    // A new connection each time (write() uses no agent): the agent restarts below.
+    const post = (key: string, body: unknown) =>
+      write(edge.url, 'shipments', body, { 'Idempotency-Key': key });
+    const replayed = (r: { headers: Record<string, unknown> }) => r.headers['idempotent-replayed'];
+    const order = [{ po: 'PO-90', status: 'packed' }, { po: 'PO-91' }];
+    const first = await post('c7a1e3f0-order-90', order);
+    assert.equal(first.status, 200);
+    assert.equal(replayed(first), undefined);
+    assert.equal(first.body.count, 2);
+    // The app never saw that answer and sends the same write again.
+    const retry = await post('c7a1e3f0-order-90', order);
+    assert.equal(retry.status, 200);
+    assert.equal(replayed(retry), 'true');
+    assert.deepEqual(retry.body, first.body);
+
+    // Retries racing the original land in the same group commit: still one write.
+    const racing = await Promise.all([1, 2, 3].map(() => post('c7a1e3f0-order-92', { po: 'PO-92' })));
+    assert.deepEqual(
+      racing.map((r) => r.status),
+      [200, 200, 200],
+    );
+    assert.equal(racing.filter((r) => replayed(r) === undefined).length, 1);
+    for (const r of racing) assert.deepEqual(r.body, racing[0]?.body);
+
+    // The same key for another write is a client bug, refused without storing anything.
+    const reused = await post('c7a1e3f0-order-90', [{ po: 'PO-93' }]);
+    assert.equal(reused.status, 422);
+    assert.match(String(reused.body.message), /Idempotency-Key "c7a1e3f0-order-90"/);
+    const badKey = await post('has spaces', { po: 'PO-94' });
+    assert.equal(badKey.status, 400);
+
+    const records = await waitFor('PO-90..92 at the hub', async () => {
+      const r = (await hubRecords(hub.ingest, { stream: 'shipments' })).map((x) => JSON.parse(x.data).po);
+      return ['PO-90', 'PO-91', 'PO-92'].every((po) => r.includes(po)) ? r : undefined;
+    });
+    for (const po of ['PO-90', 'PO-91', 'PO-92'])
+      assert.equal(records.filter((p) => p === po).length, 1, `${po} stored once`);
+    assert.ok(!records.includes('PO-93') && !records.includes('PO-94'));
+
+    // The key outlives the agent process: it was stored with the records.
+    await edge.agent.close();
+    edge = await startSyncAgent(root, 'edge-1', { hubUrl: hub.url });
+    const afterRestart = await post('c7a1e3f0-order-90', order);
+    assert.equal(afterRestart.status, 200);
+    assert.equal(replayed(afterRestart), 'true');
+    assert.deepEqual(afterRestart.body, first.body);
+  });
+
   it('serves the ConfigMaps the node holds to workloads, with the hub gone too', async () => {
     await hub.hub.service.create(configMapType, 'default', {
       apiVersion: 'v1',

@@ -3,13 +3,16 @@
  *
  *   POST /v1/streams/<name>/records   one JSON record, or an array of them; answered
  *                                      200 {stream, epoch, first, last, count} once durable,
- *                                      429 when the stream is full (onFull: Reject)
+ *                                      429 when the stream is full (onFull: Reject). With an
+ *                                      Idempotency-Key header, a retry is answered what the
+ *                                      first write was (Idempotent-Replayed: true), unwritten
  *   GET  /v1/streams                   every stream's counters
  *   GET  /v1/streams/<name>            one stream's counters
  *   GET  /v1/streams/<name>/records?limit=<n>[&epoch=<id>&after=<seq>]
  *                                      records still on the node (waiting, or kept local by
  *                                      the egress policy), oldest first; page with epoch+after
  */
+import { createHash } from 'node:crypto';
 import { EdgewiseError } from '../../api/errors.js';
 import { STREAM_NAME } from '../../api/kinds/data-sync.js';
 import type { LocalRoute } from '../local-api.js';
@@ -51,11 +54,41 @@ export function streamRoutes(deps: {
       return true;
     }
     if (req.method !== 'POST') throw methodNotAllowed(req, 'POST or GET');
+    const key = idempotencyKey(req.headers['idempotency-key']);
     const payloads = parseRecords(await readBody(req, MAX_BODY));
-    const result = await deps.writer.append(name, payloads);
-    sendJson(res, 200, { stream: name, ...result, count: payloads.length });
+    const idempotency = key === undefined ? undefined : { key, bodySha256: recordsSha256(payloads) };
+    const { replayed, ...result } = await deps.writer.append(name, payloads, idempotency);
+    sendJson(
+      res,
+      200,
+      { stream: name, ...result, count: payloads.length },
+      replayed ? { 'Idempotent-Replayed': 'true' } : {},
+    );
     return true;
   };
+}
+
+/** Longest Idempotency-Key accepted; a UUID takes 36 characters. */
+const MAX_KEY = 255;
+
+/** The request's Idempotency-Key: 1–255 visible ASCII characters, or none. */
+function idempotencyKey(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const key = Array.isArray(header) ? header.join(', ') : header;
+  if (key.length === 0 || key.length > MAX_KEY || !/^[\x21-\x7e]+$/.test(key))
+    throw new EdgewiseError(
+      'EW_BAD_REQUEST',
+      `invalid Idempotency-Key header: use 1 to ${MAX_KEY} visible ASCII characters, such as a UUID`,
+    );
+  return key;
+}
+
+/** The records as they are stored, hashed: a retry of the same write hashes the same. */
+function recordsSha256(payloads: readonly Buffer[]): string {
+  const hash = createHash('sha256');
+  // Canonical records are JSON, with no raw newline inside, so one separates them.
+  for (const p of payloads) hash.update(p).update('\n');
+  return hash.digest('hex');
 }
 
 /** One record or an array of records, each re-serialised so what is stored is canonical JSON. */

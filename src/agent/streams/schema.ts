@@ -9,6 +9,8 @@
  *   `state` 0 waits to leave, 1 was refused by the egress policy and stays local.
  *   `crc` is the CRC-32 of `data`, checked before a record leaves.
  * - `stream_quarantine`: records found corrupt, kept for inspection, never sent.
+ * - `stream_idempotency`: the `Idempotency-Key` of each recent write, a hash of its
+ *   body and the answer it got, so a retried write is answered again, not stored twice.
  */
 export const STREAMS_FEATURE = 'streams';
 
@@ -41,6 +43,12 @@ export const STREAMS_MIGRATIONS: readonly string[] = [
      stream INTEGER NOT NULL, epoch INTEGER NOT NULL, seq INTEGER NOT NULL,
      found TEXT NOT NULL, reason TEXT NOT NULL, data BLOB,
      PRIMARY KEY (stream, epoch, seq));`,
+  // Version 2: idempotency keys of recent writes, and what each write was answered.
+  `CREATE TABLE stream_idempotency (
+     stream INTEGER NOT NULL, key TEXT NOT NULL, body_sha256 TEXT NOT NULL,
+     epoch TEXT NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL, at INTEGER NOT NULL,
+     PRIMARY KEY (stream, key)) WITHOUT ROWID;
+   CREATE INDEX stream_idempotency_at ON stream_idempotency (at);`,
 ];
 
 /** Record states. */

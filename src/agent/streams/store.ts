@@ -67,6 +67,13 @@ export class StreamStore {
       ),
       acked: db.prepare('UPDATE streams SET acked_epoch = ?, acked_seq = ? WHERE id = ?'),
       total: db.prepare('SELECT coalesce(sum(bytes), 0) AS b FROM streams'),
+      recall: db.prepare(
+        'SELECT body_sha256, epoch, first, last FROM stream_idempotency WHERE stream = ? AND key = ?',
+      ),
+      remember: db.prepare(
+        'INSERT INTO stream_idempotency (stream, key, body_sha256, epoch, first, last, at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      forgetKeys: db.prepare('DELETE FROM stream_idempotency WHERE at < ?'),
       quarantine: db.prepare(
         'INSERT OR REPLACE INTO stream_quarantine (stream, epoch, seq, found, reason, data) VALUES (?, ?, ?, ?, ?, ?)',
       ),
@@ -118,6 +125,24 @@ export class StreamStore {
     }
     this.#q.afterAppend.run(epoch.no, seq, payloads.length, bytes, payloads.length, id);
     return { epoch: epoch.id, first, last: seq - 1 };
+  }
+
+  /** The answer a write with this idempotency key got, and the hash of its body. */
+  recall(id: number, key: string): (AppendResult & { bodySha256: string }) | undefined {
+    const row = this.#q.recall.get(id, key) as
+      | { body_sha256: string; epoch: string; first: number; last: number }
+      | undefined;
+    return row && { bodySha256: row.body_sha256, epoch: row.epoch, first: row.first, last: row.last };
+  }
+
+  /** Keeps a write's answer under its idempotency key. Within the caller's transaction. */
+  remember(id: number, key: string, bodySha256: string, result: AppendResult, now: number): void {
+    this.#q.remember.run(id, key, bodySha256, result.epoch, result.first, result.last, now);
+  }
+
+  /** Drops idempotency keys recorded before `time`. */
+  forgetKeysBefore(time: number): void {
+    this.#q.forgetKeys.run(time);
   }
 
   /** Records after (epoch, seq) in write order, pending and refused alike. */

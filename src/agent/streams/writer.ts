@@ -9,10 +9,25 @@ import { type Capacity, makeRoom } from './eviction.js';
 import { type AppendResult, charge, type StreamStore } from './store.js';
 import type { Witness, WitnessMap } from './witness.js';
 
+/** A write's `Idempotency-Key`, and the SHA-256 of the body it came with. */
+export interface Idempotency {
+  key: string;
+  bodySha256: string;
+}
+
+/** A write's answer; `replayed` when it repeats an earlier write's under the same key. */
+export interface WriteResult extends AppendResult {
+  replayed?: boolean;
+}
+
+/** How long an idempotency key is remembered: a client retries within minutes, not days. */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
 interface Request {
   name: string;
   payloads: Buffer[];
-  resolve(result: AppendResult): void;
+  idempotency: Idempotency | undefined;
+  resolve(result: WriteResult): void;
   reject(err: unknown): void;
 }
 
@@ -40,11 +55,16 @@ export class StreamWriter {
     this.#onWritten = options.onWritten;
   }
 
-  /** Resolves once the records are durable (SQLite and witness); rejects if refused. */
-  append(name: string, payloads: Buffer[]): Promise<AppendResult> {
+  /**
+   * Resolves once the records are durable (SQLite and witness); rejects if refused.
+   * With an idempotency key already used for this stream, nothing is written: the
+   * earlier write's answer comes back (`replayed`), or EW_IDEMPOTENCY_KEY_REUSED if
+   * that write had another body.
+   */
+  append(name: string, payloads: Buffer[], idempotency?: Idempotency): Promise<WriteResult> {
     if (this.#closed) return Promise.reject(new EdgewiseError('EW_UNAVAILABLE', 'the agent is stopping'));
     return new Promise((resolve, reject) => {
-      this.#queue.push({ name, payloads, resolve, reject });
+      this.#queue.push({ name, payloads, idempotency, resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => this.#flush());
@@ -58,19 +78,29 @@ export class StreamWriter {
     this.#queue = [];
     if (batch.length === 0) return;
     const store = this.#store;
-    const outcomes: ({ ok: AppendResult } | { err: unknown })[] = [];
+    const outcomes: Outcome[] = [];
     const now = this.#now();
     try {
       store.db.transaction(() => {
         store.epochs.current();
         for (const req of batch) {
           const id = store.ensure(req.name);
+          const idem = req.idempotency;
+          // Looked up inside the transaction, so a retry that lands in the same batch
+          // as its original finds it too.
+          const earlier = idem && store.recall(id, idem.key);
+          if (idem && earlier) {
+            outcomes.push(replay(req.name, idem, earlier));
+            continue;
+          }
           const bytes = req.payloads.reduce((n, p) => n + charge(p), 0);
           try {
             outcomes.push({
               ok: store.db.transaction(() => {
                 makeRoom(store, id, req.name, bytes, this.#capacity);
-                return store.append(id, req.payloads, now);
+                const result = store.append(id, req.payloads, now);
+                if (idem) store.remember(id, idem.key, idem.bodySha256, result, now);
+                return result;
               })(),
             });
           } catch (err) {
@@ -79,6 +109,7 @@ export class StreamWriter {
             outcomes.push({ err });
           }
         }
+        store.forgetKeysBefore(now - IDEMPOTENCY_TTL_MS);
       })();
     } catch (err) {
       store.forgetAll();
@@ -94,7 +125,7 @@ export class StreamWriter {
     }
     const marks: WitnessMap = {};
     for (const [i, outcome] of outcomes.entries()) {
-      if ('ok' in outcome)
+      if ('ok' in outcome && !outcome.ok.replayed)
         marks[(batch[i] as Request).name] = { epoch: outcome.ok.epoch, seq: outcome.ok.last };
     }
     try {
@@ -108,7 +139,7 @@ export class StreamWriter {
       return;
     }
     batch.forEach((req, i) => {
-      const outcome = outcomes[i] as { ok: AppendResult } | { err: unknown };
+      const outcome = outcomes[i] as Outcome;
       if ('ok' in outcome) req.resolve(outcome.ok);
       else req.reject(outcome.err);
     });
@@ -120,4 +151,17 @@ export class StreamWriter {
     this.#closed = true;
     if (this.#queue.length > 0) this.#flush();
   }
+}
+
+type Outcome = { ok: WriteResult } | { err: unknown };
+
+function replay(name: string, idem: Idempotency, earlier: AppendResult & { bodySha256: string }): Outcome {
+  if (earlier.bodySha256 !== idem.bodySha256)
+    return {
+      err: new EdgewiseError(
+        'EW_IDEMPOTENCY_KEY_REUSED',
+        `Idempotency-Key "${idem.key}" was used for another write to stream ${name}, with a different body`,
+      ),
+    };
+  return { ok: { epoch: earlier.epoch, first: earlier.first, last: earlier.last, replayed: true } };
 }
