@@ -1,6 +1,6 @@
 /**
  * Helpers for Wasm runtime tests: assemble WAT text with wabt.js (from npm), build
- * WorkloadSpecs, serve an HttpHandler on a loopback port.
+ * WorkloadSpecs, serve an HttpHandler on a loopback port, or a driver's guests.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http, { type RequestListener } from 'node:http';
@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import wabtInit from 'wabt';
-import type { WorkloadSpec } from '../../src/runtime/driver.js';
+import type { HttpHandler, WorkloadSpec } from '../../src/runtime/driver.js';
+import { WasmDriver } from '../../src/runtime/wasm/driver.js';
+import type { WasmDriverOptions } from '../../src/runtime/wasm/options.js';
 
 let wabt: Awaited<ReturnType<typeof wabtInit>> | undefined;
 
@@ -111,4 +113,26 @@ export function request(
     req.on('error', reject);
     req.end(options.body);
   });
+}
+
+/** A Wasm driver with `options`, and deploy() that serves a WAT guest on a loopback port. */
+export function driverHarness(options: WasmDriverOptions) {
+  const tmp = tempDir();
+  const driver = new WasmDriver(options);
+  const served: Served[] = [];
+  return {
+    driver,
+    async deploy(source: string, overrides: Parameters<typeof wasmSpec>[2] = {}) {
+      const file = writeModule(tmp.dir, `m-${Math.random().toString(36).slice(2)}.wasm`, await wat(source));
+      const started = await driver.start(wasmSpec(file, tmp.dir, overrides));
+      const s = await serve(started.httpHandlers?.get(8080) as HttpHandler);
+      served.push(s);
+      return s.url;
+    },
+    async close() {
+      for (const s of served) await s.close();
+      await driver.close();
+      tmp.remove();
+    },
+  };
 }

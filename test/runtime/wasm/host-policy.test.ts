@@ -5,10 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { HttpHandler } from '../../../src/runtime/driver.js';
-import { WasmDriver } from '../../../src/runtime/wasm/driver.js';
-import type { WasmDriverOptions } from '../../../src/runtime/wasm/options.js';
-import { request, type Served, serve, tempDir, wasmSpec, wat, writeModule } from '../../support/wasm.js';
+import { driverHarness, request } from '../../support/wasm.js';
 import { staticGuest } from '../../support/wasm-guests.js';
 import {
   BUF_AT,
@@ -30,28 +27,6 @@ const STUDENT = {
   course: { status: 'active', capacity: 2, students: ['s-1'] },
 };
 
-/** A Wasm driver with `services`, and deploy() that serves a WAT guest. */
-function harness(options: WasmDriverOptions) {
-  const tmp = tempDir();
-  const driver = new WasmDriver(options);
-  const served: Served[] = [];
-  return {
-    driver,
-    async deploy(source: string, overrides: Parameters<typeof wasmSpec>[2] = {}) {
-      const file = writeModule(tmp.dir, `m-${Math.random().toString(36).slice(2)}.wasm`, await wat(source));
-      const started = await driver.start(wasmSpec(file, tmp.dir, overrides));
-      const s = await serve(started.httpHandlers?.get(8080) as HttpHandler);
-      served.push(s);
-      return s.url;
-    },
-    async close() {
-      for (const s of served) await s.close();
-      await driver.close();
-      tmp.remove();
-    },
-  };
-}
-
 /** "e1 e2 … {json}" → the numbers and the JSON after them. */
 function answer(body: Buffer): { numbers: number[]; json: Record<string, unknown> | undefined } {
   const text = body.toString('utf8');
@@ -65,7 +40,7 @@ function answer(body: Buffer): { numbers: number[]; json: Record<string, unknown
 
 describe('host functions: policy_decide and policy_result', () => {
   const policy = new TestPolicyHost({ 'education.rego': EDUCATION_POLICY, 'conflict.rego': CONFLICT_POLICY });
-  const h = harness({ workers: 2, hostServices: { policy } });
+  const h = driverHarness({ workers: 2, hostServices: { policy } });
   let decideUrl = '';
 
   before(async () => {
@@ -214,7 +189,7 @@ describe('host functions: policy_decide and policy_result', () => {
   });
 
   it('costs modules that import no host function nothing: no snapshot, no evaluator', async () => {
-    const quiet = harness({ workers: 2, hostServices: { policy: new TestPolicyHost({}) } });
+    const quiet = driverHarness({ workers: 2, hostServices: { policy: new TestPolicyHost({}) } });
     try {
       const url = await quiet.deploy(staticGuest('Content-Type: text/plain\n\nplain\n'));
       for (let i = 0; i < 5; i++) assert.equal((await request(url)).body.toString(), 'plain\n');
@@ -230,7 +205,7 @@ describe('host functions: policy_decide and policy_result', () => {
 describe('host functions: policy limits and isolation between requests', () => {
   const policy = new TestPolicyHost({ 'education.rego': EDUCATION_POLICY });
   // One worker: every request runs on the same thread, so anything kept would show.
-  const h = harness({
+  const h = driverHarness({
     workers: 1,
     requestTimeoutMs: 5000,
     hostServices: { policy },

@@ -7,41 +7,17 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { EdgewiseError } from '../../../src/api/errors.js';
-import type { HttpHandler } from '../../../src/runtime/driver.js';
-import { WasmDriver } from '../../../src/runtime/wasm/driver.js';
 import type { WorkerPool } from '../../../src/runtime/wasm/exec/pool.js';
-import type { WasmDriverOptions } from '../../../src/runtime/wasm/options.js';
-import { request, type Served, serve, tempDir, wasmSpec, wat, writeModule } from '../../support/wasm.js';
+import { driverHarness, request } from '../../support/wasm.js';
 import { staticGuest } from '../../support/wasm-guests.js';
 import { hostGuest, SEQ_AT, WRITE_REQUEST_GUEST, writeGuest } from '../../support/wasm-host-guests.js';
 import { TestStreamHost } from '../../support/wasm-host-services.js';
-
-function harness(options: WasmDriverOptions) {
-  const tmp = tempDir();
-  const driver = new WasmDriver(options);
-  const served: Served[] = [];
-  return {
-    driver,
-    async deploy(source: string, overrides: Parameters<typeof wasmSpec>[2] = {}) {
-      const file = writeModule(tmp.dir, `m-${Math.random().toString(36).slice(2)}.wasm`, await wat(source));
-      const started = await driver.start(wasmSpec(file, tmp.dir, overrides));
-      const s = await serve(started.httpHandlers?.get(8080) as HttpHandler);
-      served.push(s);
-      return s.url;
-    },
-    async close() {
-      for (const s of served) await s.close();
-      await driver.close();
-      tmp.remove();
-    },
-  };
-}
 
 const numbers = (body: Buffer) => body.toString().trim().split(' ').map(Number);
 
 describe('host functions: stream_write', () => {
   const streams = new TestStreamHost();
-  const h = harness({ workers: 2, requestTimeoutMs: 5000, hostServices: { streams } });
+  const h = driverHarness({ workers: 2, requestTimeoutMs: 5000, hostServices: { streams } });
   after(() => h.close());
 
   it('appends a record and answers with its sequence number once the service has it', async () => {
@@ -109,7 +85,7 @@ describe('host functions: stream_write', () => {
       'record outside memory: EFAULT',
     );
     assert.equal(streams.records.length, count);
-    const limited = harness({
+    const limited = driverHarness({
       workers: 1,
       hostServices: { streams },
       hostLimits: { maxWritesPerRequest: 2 },
