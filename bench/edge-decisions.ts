@@ -30,23 +30,7 @@ import {
   waitFor,
 } from '../test/support/fleet.js';
 import { arg, percentile, post, ROOT, writeResult } from './common.js';
-
-const EDU_INPUT = {
-  action: 'join',
-  user: { role: 'student', id: 'stu-42' },
-  course: {
-    id: 'math-101',
-    status: 'active',
-    capacity: 30,
-    students: Array.from({ length: 24 }, (_, i) => `stu-${i}`),
-  },
-};
-const CALL_INPUT = {
-  action: 'video_call',
-  user: { role: 'authorized_medical_staff', id: 'dr-7' },
-  patient: { id: 'p-9', consent: true },
-  data_stays_local: true,
-};
+import { EDUCATION_JOIN, TELEMEDICINE_CALL } from './policy-inputs.js';
 
 interface Row {
   name: string;
@@ -179,12 +163,12 @@ async function main(): Promise<void> {
       drivers: [],
       features: [policy],
     });
-    const edu = JSON.stringify({ input: EDU_INPUT });
-    const call = JSON.stringify({ input: CALL_INPUT });
+    const edu = JSON.stringify({ input: EDUCATION_JOIN });
+    const call = JSON.stringify({ input: TELEMEDICINE_CALL });
     const eduUrl = `${localApi}/v1/data/education/allow`;
     const callUrl = `${localApi}/v1/data/healthcare/telemedicine/allow`;
     await waitFor('the example policies on both nodes', async () =>
-      policy.decide(['education', 'allow'], EDU_INPUT).result === true &&
+      policy.decide(['education', 'allow'], EDUCATION_JOIN).result === true &&
       (await post(callUrl, call, keepAlive).catch(() => '')).includes('"result":true')
         ? true
         : undefined,
@@ -200,7 +184,7 @@ async function main(): Promise<void> {
     rows.push(
       measureInProcess(
         'in-process decide() with decision log',
-        () => policy.decide(['education', 'allow'], EDU_INPUT).result,
+        () => policy.decide(['education', 'allow'], EDUCATION_JOIN).result,
         iterations,
       ),
     );
@@ -208,7 +192,7 @@ async function main(): Promise<void> {
     rows.push(
       measureInProcess(
         'in-process engine only (no log)',
-        () => bundle.policy.evalPath(['education', 'allow'], { input: EDU_INPUT, data: bundle.data }),
+        () => bundle.policy.evalPath(['education', 'allow'], { input: EDUCATION_JOIN, data: bundle.data }),
         iterations,
       ),
     );

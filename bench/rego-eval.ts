@@ -12,6 +12,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { type CompiledPolicy, compile, type ModuleSource } from '../src/policy/rego/index.js';
 import { arg, loadAverage, median, percentile, ROOT, writeResult } from './common.js';
+import { EDUCATION_JOIN, TELEMEDICINE_CALL } from './policy-inputs.js';
 
 const shared = process.env.EDGEWISE_SHARED_DIR ?? path.resolve(ROOT, '../shared');
 
@@ -82,22 +83,6 @@ function main(): void {
 
   const edu = load('education/education-policy.rego');
   const tele = load('telemedicine/telemedicine-policy.rego');
-  const eduInput = {
-    action: 'join',
-    user: { role: 'student', id: 'stu-1042' },
-    course: {
-      id: 'math-101',
-      status: 'active',
-      capacity: 30,
-      students: Array.from({ length: 24 }, (_, i) => `stu-${i}`),
-    },
-  };
-  const callInput = {
-    action: 'video_call',
-    user: { role: 'authorized_medical_staff', id: 'dr-7' },
-    patient: { id: 'p-9', consent: true },
-    data_stays_local: true,
-  };
   const transferInput = { action: 'data_transfer', destination: 'cloud-archive', user: { role: 'clerk' } };
 
   const privileged = compile(
@@ -141,12 +126,12 @@ function main(): void {
   const rows: EvalRow[] = [
     measure(
       'education allow (v0)',
-      () => edu.evalRef('data.education.allow', { input: eduInput }),
+      () => edu.evalRef('data.education.allow', { input: EDUCATION_JOIN }),
       iterations,
     ),
     measure(
       'telemedicine allow (v1)',
-      () => tele.evalRef('data.healthcare.telemedicine.allow', { input: callInput }),
+      () => tele.evalRef('data.healthcare.telemedicine.allow', { input: TELEMEDICINE_CALL }),
       iterations,
     ),
     measure(

@@ -33,22 +33,14 @@ import { tempDir, wat } from '../test/support/wasm.js';
 import { BUF_AT, hostGuest, LEN_AT, SEQ_AT } from '../test/support/wasm-host-guests.js';
 import { quiet, startSyncHub, waitFor } from '../test/sync/support/fleet.js';
 import { arg, loadAverage, post, writeResult } from './common.js';
+import { EDUCATION_JOIN } from './policy-inputs.js';
 import { printMarkdownTable, summarize } from './wasm-common.js';
 
 const DECISIONS = arg('decisions', 10_000);
 const WRITES = arg('writes', 2000);
 const WARMUP = 500;
 
-const EDU_INPUT = JSON.stringify({
-  action: 'join',
-  user: { role: 'student', id: 'stu-42' },
-  course: {
-    id: 'math-101',
-    status: 'active',
-    capacity: 30,
-    students: Array.from({ length: 24 }, (_, i) => `stu-${i}`),
-  },
-});
+const EDU_INPUT = JSON.stringify(EDUCATION_JOIN);
 const RECORD = JSON.stringify({ po: 'PO-1234', event: 'shipped', location: 'Shenzhen', site: 'store-001' });
 
 const CLOCK =
